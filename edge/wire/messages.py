@@ -1,0 +1,265 @@
+"""Message models exchanged over MQTT (pydantic v2).
+
+Every message carries the envelope fields ``v`` (schema version), ``msg_id`` (unique),
+``device_id`` (the sender; ``hub`` for the hub), ``ts``, ``boot_id`` (one per process start)
+and ``seq`` (per sender, per boot). ``type`` names the model and is the discriminator.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+SCHEMA_VERSION = 1
+
+Sku = Annotated[str, Field(min_length=1, max_length=64)]
+Qty = Annotated[int, Field(ge=0, le=100_000)]
+Grams = Annotated[float, Field(ge=0, le=1_000_000)]
+
+
+def new_msg_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = SCHEMA_VERSION
+    msg_id: Annotated[str, Field(min_length=8, max_length=64)] = Field(default_factory=new_msg_id)
+    device_id: Annotated[str, Field(min_length=1, max_length=64)]
+    ts: datetime = Field(default_factory=utcnow)
+    boot_id: Annotated[str, Field(min_length=1, max_length=64)]
+    seq: Annotated[int, Field(ge=0)]
+
+
+# --- state (retained) --------------------------------------------------------------------
+
+class DeviceStatus(Envelope):
+    """Birth (online) and death (offline, the Last Will) of an agent."""
+
+    type: Literal["status"] = "status"
+    state: Literal["online", "offline"]
+    bdseq: Annotated[int, Field(ge=0)] = Field(description="birth/death counter of this agent")
+    role: Literal["pick_zone", "pack_bench"] | None = None
+    zone: str | None = Field(default=None, description="pick zone the agent serves")
+    locations: list[str] = Field(default_factory=list,
+                                 description="locations this pick zone has a light for")
+    version: str | None = None
+    peripherals: dict[str, str] = Field(default_factory=dict)
+
+
+class PeripheralStatus(Envelope):
+    type: Literal["peripheral_status"] = "peripheral_status"
+    peripheral: str
+    kind: Literal["scanner", "scale", "lights", "printer"]
+    state: Literal["ok", "offline", "error"]
+    detail: str | None = None
+
+
+class Health(Envelope):
+    type: Literal["health"] = "health"
+    uptime_s: float
+    outbox_depth: Annotated[int, Field(ge=0)]
+    peripherals: dict[str, str] = Field(default_factory=dict)
+    clock_synced: bool | None = None
+    version: str | None = None
+
+
+# --- events (edge -> hub, acked by the hub) ---------------------------------------------
+
+class EventBase(Envelope):
+    replay: bool = Field(default=False, description="sent again after a reconnect")
+    operator: str | None = None
+
+
+class PickConfirmed(EventBase):
+    type: Literal["pick_confirmed"] = "pick_confirmed"
+    task_id: str
+    pick_id: str
+    order_id: str
+    sku: Sku
+    location: str
+    qty: Annotated[int, Field(ge=1, le=100_000)]
+    method: Literal["scan", "button"]
+
+
+class PickShort(EventBase):
+    type: Literal["pick_short"] = "pick_short"
+    task_id: str
+    pick_id: str
+    order_id: str
+    sku: Sku
+    location: str
+    qty_picked: Qty
+    qty_short: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class ScanRejected(EventBase):
+    """A scan that did not match what was expected (a mistake caught at the device)."""
+
+    type: Literal["scan_rejected"] = "scan_rejected"
+    context: Literal["pick", "pack"]
+    barcode: str
+    reason: Literal["wrong_item", "unknown_order", "over_quantity", "no_active_task"]
+    order_id: str | None = None
+    task_id: str | None = None
+
+
+class PackedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sku: Sku
+    qty: Qty
+
+
+class PackVerified(EventBase):
+    """Every item scanned and the parcel weighed within tolerance: ready for a label."""
+
+    type: Literal["pack_verified"] = "pack_verified"
+    order_id: str
+    lines: list[PackedLine]
+    weight_g: Grams
+    expected_g: Grams
+    tolerance_g: Grams
+
+
+class WeightMismatch(EventBase):
+    """The stable weight is outside tolerance: the label is held."""
+
+    type: Literal["weight_mismatch"] = "weight_mismatch"
+    order_id: str
+    weight_g: Grams
+    expected_g: Grams
+    tolerance_g: Grams
+
+
+class LabelPrinted(EventBase):
+    type: Literal["label_printed"] = "label_printed"
+    order_id: str
+    shipment_id: str
+    tracking_number: str
+
+
+class CommandAck(EventBase):
+    type: Literal["command_ack"] = "command_ack"
+    command_id: str
+    status: Literal["done", "rejected", "expired"]
+    reason: str | None = None
+
+
+# --- hub -> edge -------------------------------------------------------------------------
+
+class Ack(Envelope):
+    """The hub stored these events; the device may delete them from its outbox."""
+
+    type: Literal["ack"] = "ack"
+    msg_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class ErrorEvent(Envelope):
+    """The hub rejected a message; nothing of it was applied."""
+
+    type: Literal["error"] = "error"
+    ref_msg_id: str | None = None
+    ref_topic: str
+    code: Literal["bad_json", "unknown_type", "bad_version", "invalid", "rejected"]
+    reason: str
+
+
+class CommandBase(Envelope):
+    command_id: str
+    expires_at: datetime | None = None
+
+
+class PickLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    pick_id: str
+    location: str
+    sku: Sku
+    barcode: str
+    qty: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class PickTask(CommandBase):
+    """Light these picks one after another, in this (walking) order, in this colour."""
+
+    type: Literal["pick_task"] = "pick_task"
+    task_id: str
+    order_id: str
+    colour: str = Field(default="green", description="colour name or #rrggbb")
+    picks: list[PickLine] = Field(min_length=1)
+
+
+class CancelTask(CommandBase):
+    type: Literal["cancel_task"] = "cancel_task"
+    task_id: str
+
+
+class PackLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sku: Sku
+    barcode: str
+    qty: Annotated[int, Field(ge=1, le=100_000)]
+    unit_weight_g: Grams
+
+
+class PackJob(CommandBase):
+    """An order on its way to this bench: what to verify and what it should weigh."""
+
+    type: Literal["pack_job"] = "pack_job"
+    order_id: str
+    order_ref: str = Field(description="what the tote/order barcode says")
+    lines: list[PackLine] = Field(min_length=1)
+    packaging_g: Grams = 0.0
+    tolerance_g: Grams | None = Field(
+        default=None, description="override of the bench tolerance for this order")
+
+
+class LabelData(BaseModel):
+    """What goes on a shipping label, laid out once at the edge per printer language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    order_ref: str
+    ship_to: list[str] = Field(min_length=1, max_length=8)
+    courier: str
+    service: str
+    tracking_number: str
+    weight_g: Grams
+    qr: str | None = None
+
+
+class PrintLabel(CommandBase):
+    type: Literal["print_label"] = "print_label"
+    order_id: str
+    shipment_id: str
+    label: LabelData
+
+
+Event = Annotated[
+    PickConfirmed | PickShort | ScanRejected | PackVerified | WeightMismatch | LabelPrinted
+    | CommandAck,
+    Field(discriminator="type"),
+]
+Command = Annotated[PickTask | CancelTask | PackJob | PrintLabel, Field(discriminator="type")]
+
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    m.model_fields["type"].default: m
+    for m in (PickConfirmed, PickShort, ScanRejected, PackVerified, WeightMismatch,
+              LabelPrinted, CommandAck)
+}
+COMMAND_TYPES: dict[str, type[CommandBase]] = {
+    m.model_fields["type"].default: m for m in (PickTask, CancelTask, PackJob, PrintLabel)
+}
+STATE_TYPES: dict[str, type[Envelope]] = {
+    "status": DeviceStatus, "peripheral_status": PeripheralStatus, "health": Health,
+    "ack": Ack, "error": ErrorEvent,
+}
+
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
