@@ -1,0 +1,243 @@
+"""Every query the hub makes. Stock changes are conditional UPDATEs whose row count is
+checked, never read-then-write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hub.adapters import orm
+from hub.domain.model import Location, Order, PickTask, Shipment, Sku
+from hub.domain.timeline import TimelineEvent
+
+
+class Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.seen: set[Order] = set()
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert(table) if self._dialect == "postgresql"
+                else sqlite.insert(table))
+
+    # --- orders --------------------------------------------------------------------------
+    def add_order(self, order: Order) -> None:
+        self.session.add(order)
+        self.seen.add(order)
+
+    def get_order(self, order_id: str, *, lock: bool = False) -> Order | None:
+        stmt = select(Order).where(orm.orders.c.id == order_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        order = self.session.scalars(stmt).first()
+        if order is not None:
+            self.seen.add(order)
+        return order
+
+    def order_by_channel_ref(self, channel: str, channel_ref: str) -> Order | None:
+        return self.session.scalars(select(Order).where(
+            orm.orders.c.channel == channel, orm.orders.c.channel_ref == channel_ref)).first()
+
+    def list_orders(self, status: str | None, limit: int, offset: int) -> Sequence[Order]:
+        stmt = select(Order).order_by(orm.orders.c.created_at, orm.orders.c.id)
+        if status:
+            stmt = stmt.where(orm.orders.c.status == status)
+        return self.session.scalars(stmt.limit(limit).offset(offset)).all()
+
+    def count_orders_by_status(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(orm.orders.c.status, func.count()).group_by(orm.orders.c.status))
+        return {status: count for status, count in rows}
+
+    def timeline(self, order_id: str) -> Sequence[TimelineEvent]:
+        return self.session.scalars(select(TimelineEvent).where(
+            orm.timeline_events.c.order_id == order_id).order_by(orm.timeline_events.c.id)).all()
+
+    def all_timeline(self) -> Sequence[TimelineEvent]:
+        return self.session.scalars(select(TimelineEvent).order_by(
+            orm.timeline_events.c.order_id, orm.timeline_events.c.id)).all()
+
+    # --- catalogue -----------------------------------------------------------------------
+    def get_sku(self, sku: str) -> Sku | None:
+        return self.session.get(Sku, sku)
+
+    def sku_by_barcode(self, barcode: str) -> Sku | None:
+        return self.session.scalars(select(Sku).where(orm.skus.c.barcode == barcode)).first()
+
+    def skus(self, codes: Sequence[str] | None = None) -> Sequence[Sku]:
+        stmt = select(Sku).order_by(orm.skus.c.sku)
+        if codes is not None:
+            stmt = stmt.where(orm.skus.c.sku.in_(list(codes)))
+        return self.session.scalars(stmt).all()
+
+    def add(self, obj: object) -> None:
+        self.session.add(obj)
+
+    def get_location(self, code: str) -> Location | None:
+        return self.session.get(Location, code)
+
+    def locations(self) -> Sequence[Location]:
+        return self.session.scalars(select(Location).order_by(
+            orm.locations.c.zone, orm.locations.c.pick_sequence, orm.locations.c.code)).all()
+
+    # --- stock ---------------------------------------------------------------------------
+    def add_on_hand(self, sku: str, location: str, qty: int) -> None:
+        stmt = self._insert(orm.stock_balances).values(
+            sku=sku, location=location, on_hand=qty, reserved=0)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["sku", "location"],
+            set_={"on_hand": orm.stock_balances.c.on_hand + qty})
+        self.session.execute(stmt)
+
+    def _balance_update(self, sku: str, location: str, *conditions: Any, **values: Any) -> bool:
+        b = orm.stock_balances.c
+        result = self.session.execute(
+            update(orm.stock_balances)
+            .where(b.sku == sku, b.location == location, *conditions)
+            .values(**values))
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def reserve(self, sku: str, location: str, qty: int) -> bool:
+        b = orm.stock_balances.c
+        return self._balance_update(sku, location, b.on_hand - b.reserved >= qty,
+                                    reserved=b.reserved + qty)
+
+    def unreserve(self, sku: str, location: str, qty: int) -> bool:
+        b = orm.stock_balances.c
+        return self._balance_update(sku, location, b.reserved >= qty, reserved=b.reserved - qty)
+
+    def consume_reserved(self, sku: str, location: str, qty: int) -> bool:
+        b = orm.stock_balances.c
+        return self._balance_update(sku, location, b.reserved >= qty, b.on_hand >= qty,
+                                    on_hand=b.on_hand - qty, reserved=b.reserved - qty)
+
+    def adjust_on_hand(self, sku: str, location: str, delta: int) -> bool:
+        b = orm.stock_balances.c
+        return self._balance_update(sku, location, b.on_hand + delta >= b.reserved,
+                                    on_hand=b.on_hand + delta)
+
+    def record_movement(self, sku: str, location: str, kind: str, qty: int, at: datetime,
+                        order_id: str | None = None, ref: str | None = None) -> None:
+        self.session.execute(insert(orm.stock_movements).values(
+            sku=sku, location=location, kind=kind, qty=qty, at=at, order_id=order_id, ref=ref))
+
+    def pickable_locations(self, sku: str) -> Sequence[Row[Any]]:
+        b, loc = orm.stock_balances.c, orm.locations.c
+        return self.session.execute(
+            select(b.location, (b.on_hand - b.reserved).label("available"), loc.zone)
+            .join(orm.locations, loc.code == b.location)
+            .where(b.sku == sku, b.on_hand - b.reserved > 0)
+            .order_by(loc.pick_sequence, loc.code)).all()
+
+    def balances(self, sku: str | None = None) -> Sequence[Row[Any]]:
+        b = orm.stock_balances.c
+        stmt = select(b.sku, b.location, b.on_hand, b.reserved).order_by(b.sku, b.location)
+        if sku:
+            stmt = stmt.where(b.sku == sku)
+        return self.session.execute(stmt).all()
+
+    def available(self, sku: str) -> int:
+        b = orm.stock_balances.c
+        value = self.session.scalar(
+            select(func.coalesce(func.sum(b.on_hand - b.reserved), 0)).where(b.sku == sku))
+        return int(value or 0)
+
+    # --- picking and shipping ------------------------------------------------------------
+    def get_task(self, task_id: str) -> PickTask | None:
+        return self.session.get(PickTask, task_id)
+
+    def tasks_for_order(self, order_id: str) -> Sequence[PickTask]:
+        return self.session.scalars(select(PickTask).where(
+            orm.pick_tasks.c.order_id == order_id)).all()
+
+    def unassigned_tasks(self, zone: str | None) -> Sequence[PickTask]:
+        t = orm.pick_tasks.c
+        stmt = select(PickTask).where(t.device_id.is_(None), t.status == "open")
+        if zone is not None:
+            stmt = stmt.where(t.zone == zone)
+        return self.session.scalars(stmt.order_by(t.created_at)).all()
+
+    def shipment_for_order(self, order_id: str) -> Shipment | None:
+        return self.session.scalars(select(Shipment).where(
+            orm.shipments.c.order_id == order_id).order_by(orm.shipments.c.created_at)).first()
+
+    def get_shipment(self, shipment_id: str) -> Shipment | None:
+        return self.session.get(Shipment, shipment_id)
+
+    def next_counter(self, name: str, start: int = 1) -> int:
+        stmt = self._insert(orm.counters).values(name=name, value=start)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"value": orm.counters.c.value + 1})
+        return int(self.session.execute(stmt.returning(orm.counters.c.value)).scalar_one())
+
+    # --- devices -------------------------------------------------------------------------
+    def upsert_device(self, device_id: str, **values: Any) -> None:
+        stmt = self._insert(orm.devices).values(device_id=device_id, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["device_id"], set_=values)
+        self.session.execute(stmt)
+
+    def update_device(self, device_id: str, **values: Any) -> bool:
+        result = self.session.execute(update(orm.devices).where(
+            orm.devices.c.device_id == device_id).values(**values))
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def devices(self) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            select(orm.devices).order_by(orm.devices.c.device_id)).all()
+
+    def device(self, device_id: str) -> Row[Any] | None:
+        return self.session.execute(
+            select(orm.devices).where(orm.devices.c.device_id == device_id)).first()
+
+    def online_devices(self, role: str) -> Sequence[Row[Any]]:
+        d = orm.devices.c
+        return self.session.execute(select(orm.devices).where(
+            d.role == role, d.state == "online").order_by(d.device_id)).all()
+
+    # --- inbox and outbox ----------------------------------------------------------------
+    def claim_message(self, msg_id: str, device_id: str, kind: str, at: datetime) -> bool:
+        """Record a device message id; False when it was handled before (a duplicate)."""
+        stmt = self._insert(orm.inbox).values(
+            msg_id=msg_id, device_id=device_id, type=kind, received_at=at
+        ).on_conflict_do_nothing(index_elements=["msg_id"])
+        return bool(self.session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+
+    def add_outbox(self, kind: str, topic: str, payload: str, at: datetime,
+                   order_id: str | None = None) -> None:
+        self.session.execute(insert(orm.outbox).values(
+            kind=kind, topic=topic, payload=payload, order_id=order_id, created_at=at))
+
+    def pending_outbox(self, limit: int) -> Sequence[Row[Any]]:
+        o = orm.outbox.c
+        stmt = (select(orm.outbox).where(o.dispatched_at.is_(None)).order_by(o.id)
+                .limit(limit).with_for_update(skip_locked=True))
+        return self.session.execute(stmt).all()
+
+    def mark_outbox(self, row_id: int, at: datetime | None, error: str | None = None) -> None:
+        o = orm.outbox.c
+        self.session.execute(update(orm.outbox).where(o.id == row_id).values(
+            dispatched_at=at, attempts=o.attempts + 1, last_error=error))
+
+    def outbox_depth(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(orm.outbox).where(
+            orm.outbox.c.dispatched_at.is_(None))) or 0)
+
+    # --- API keys ------------------------------------------------------------------------
+    def api_key_by_hash(self, key_hash: str) -> Row[Any] | None:
+        k = orm.api_keys.c
+        return self.session.execute(select(orm.api_keys).where(
+            k.key_hash == key_hash, k.revoked_at.is_(None))).first()
+
+    def add_api_key(self, key_id: str, name: str, key_hash: str, scopes: list[str],
+                    at: datetime) -> None:
+        self.session.execute(insert(orm.api_keys).values(
+            id=key_id, name=name, key_hash=key_hash, scopes=scopes, created_at=at))

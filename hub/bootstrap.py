@@ -1,0 +1,132 @@
+"""The one composition root: builds the hub from settings with real (or given) adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import structlog
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from edge.wire import topics
+from hub.adapters import migrate, orm
+from hub.adapters.couriers.base import Courier
+from hub.adapters.couriers.manual import ManualCourier
+from hub.adapters.db import make_engine
+from hub.adapters.embedded_broker import EmbeddedBroker
+from hub.adapters.mqtt import HubMqtt
+from hub.adapters.notifications.base import LogNotifier, Notifier
+from hub.config import Settings
+from hub.domain import commands
+from hub.entrypoints.mqtt_worker import DeviceMessageWorker
+from hub.service_layer.context import HubContext
+from hub.service_layer.dispatcher import OutboxDispatcher
+from hub.service_layer.handlers import catalogue, devices, orders
+from hub.service_layer.messagebus import MessageBus
+from hub.service_layer.unit_of_work import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
+    commands.CreateOrder: orders.create_order,
+    commands.ReleaseOrder: orders.release_order,
+    commands.AddSku: catalogue.add_sku,
+    commands.AddLocation: catalogue.add_location,
+    commands.ReceiveStock: catalogue.receive_stock,
+    commands.AdjustStock: catalogue.adjust_stock,
+    commands.DeviceMessage: devices.handle_device_message,
+}
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    engine: Engine
+    ctx: HubContext
+    bus: MessageBus
+    notifier: Notifier
+    session_factory: sessionmaker[Any]
+    broker: EmbeddedBroker | None = None
+    mqtt: HubMqtt | None = None
+    worker: DeviceMessageWorker | None = None
+    dispatcher: OutboxDispatcher | None = None
+    _stopped: bool = field(default=False, repr=False)
+
+    def uow(self, read_only: bool = False) -> UnitOfWork:
+        if read_only:
+            return UnitOfWork(self.session_factory, read_only=True)
+        return self.bus.uow_factory()
+
+    def handle(self, command: commands.Command) -> Any:
+        result = self.bus.handle(command)
+        if self.dispatcher is not None:
+            self.dispatcher.kick()
+        return result
+
+    @property
+    def mqtt_url(self) -> str | None:
+        if self.settings.mqtt_url:
+            return self.settings.mqtt_url
+        return self.broker.url if self.broker else None
+
+    def start_messaging(self) -> None:
+        """Start the embedded broker (when no external one is set), MQTT, worker, outbox."""
+        if not self.settings.mqtt_url:
+            self.broker = EmbeddedBroker(self.settings.embedded_broker_port)
+            self.broker.start()
+        url = self.mqtt_url
+        assert url is not None
+        self.worker = DeviceMessageWorker(self.bus.handle, self.ctx, self._publish,
+                                          after=self._kick)
+        self.mqtt = HubMqtt(url, topics.hub_subscriptions(self.settings.site),
+                            self.worker.submit)
+        self.dispatcher = OutboxDispatcher(self.bus.uow_factory, self.ctx, self.mqtt,
+                                           self.notifier)
+        self.worker.start()
+        self.mqtt.start()
+        self.dispatcher.start()
+
+    def _publish(self, topic: str, payload: str) -> object:
+        assert self.mqtt is not None
+        return self.mqtt.publish(topic, payload, qos=1)
+
+    def _kick(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.kick()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for part in (self.dispatcher, self.mqtt, self.worker, self.broker):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:
+                    log.exception("stop_failed", part=type(part).__name__)
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, courier: Courier | None = None,
+              notifier: Notifier | None = None, start_messaging: bool = False) -> Hub:
+    settings = settings or Settings()
+    orm.start_mappers()
+    engine = make_engine(settings.database_url)
+    if settings.auto_migrate:
+        migrate.upgrade(engine)
+    session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+    ctx = HubContext(settings=settings, courier=courier or ManualCourier())
+    handlers = {kind: partial(handler, ctx=ctx) for kind, handler in COMMAND_HANDLERS.items()}
+    bus = MessageBus(lambda: UnitOfWork(session_factory), handlers, {})
+    hub = Hub(settings, engine, ctx, bus, notifier or LogNotifier(), session_factory)
+    if settings.bootstrap_api_key:
+        from hub.service_layer.api_keys import ensure_key
+
+        with hub.uow() as uow:
+            ensure_key(uow, ctx, "bootstrap", settings.bootstrap_api_key,
+                       ["ops", "channel", "courier", "device"])
+    if start_messaging:
+        hub.start_messaging()
+    return hub

@@ -1,0 +1,189 @@
+"""`fulfil-hub demo`: the hub with its embedded defaults, one pick zone and one pack bench on
+simulated hardware, a few orders run from creation to a printed label."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hub.adapters.embedded_broker import free_port, port_is_free
+from hub.analytics.step_times import step_table
+from hub.bootstrap import Hub, bootstrap
+from hub.config import Settings
+from hub.entrypoints.api.server import ApiServer
+
+SEED = Path(__file__).with_name("seed.yaml")
+DONE = "labelled"
+
+
+@dataclass
+class DemoOptions:
+    orders: int = 6
+    api_port: int = 8000
+    broker_port: int = 1883
+    database_url: str | None = None
+    timeout_s: float = 180.0
+    workdir: Path | None = None
+    seed: int = 7
+    exit_after: bool = False
+
+
+def pick_port(console: Console, wanted: int, what: str) -> int:
+    if port_is_free("127.0.0.1", wanted):
+        return wanted
+    port = free_port()
+    console.print(f"[yellow]Port {wanted} is taken on 127.0.0.1; the {what} uses {port}.[/]")
+    return port
+
+
+def start_agent(role: str, device_id: str, site: str, mqtt_url: str, workdir: Path,
+                slots: list[str]) -> subprocess.Popen[bytes]:
+    args = ["--role", role, "--device-id", device_id, "--site", site, "--mqtt-url", mqtt_url,
+            "--outbox", str(workdir / f"{device_id}.outbox.sqlite")]
+    if slots:
+        args += ["--slots", ",".join(slots)]
+    log = (workdir / f"{device_id}.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-c", "from edge.cli import app; app()", "simulate", *args],
+        stdout=log, stderr=subprocess.STDOUT)
+
+
+def seed_catalogue(client: httpx.Client, seed: dict[str, Any]) -> None:
+    for loc in seed["locations"]:
+        client.post("/locations", json={**loc, "zone": seed["zone"]}).raise_for_status()
+    for item in seed["skus"]:
+        body = {k: item[k] for k in ("sku", "name", "barcode", "unit_weight_g", "reorder_level")}
+        client.post("/skus", json=body).raise_for_status()
+        client.post("/stock/receive", json={"sku": item["sku"], "location": item["location"],
+                                            "qty": item["stock"], "ref": "demo opening stock"}
+                    ).raise_for_status()
+
+
+def make_orders(client: httpx.Client, seed: dict[str, Any], count: int,
+                rng: random.Random) -> list[str]:
+    ids = []
+    for n in range(1, count + 1):
+        items = rng.sample(seed["skus"], k=rng.randint(1, 3))
+        body = {
+            "channel": rng.choice(["shopify", "woocommerce", "phone"]),
+            "channel_ref": f"DEMO-{n:04d}",
+            "lines": [{"sku": item["sku"], "qty": rng.randint(1, 2), "unit_price": "9.99"}
+                      for item in items],
+            "ship_to": rng.choice(seed["customers"]),
+            "customer_email": f"customer{n}@example.com",
+            "total": "19.98",
+        }
+        response = client.post("/orders", json=body)
+        response.raise_for_status()
+        ids.append(response.json()["id"])
+    return ids
+
+
+def wait_for_devices(client: httpx.Client, device_ids: set[str], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        online = {d["device_id"] for d in client.get("/devices").json() if d["state"] == "online"}
+        if device_ids <= online:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"devices {sorted(device_ids)} did not come online")
+
+
+def summary(console: Console, hub: Hub, order_ids: list[str], elapsed: float) -> None:
+    with hub.uow() as uow:
+        events = [e for oid in order_ids for e in uow.repo.timeline(oid)]
+        statuses = [uow.repo.get_order(oid).status for oid in order_ids]  # type: ignore[union-attr]
+    done = statuses.count(DONE)
+    console.print(f"\n[bold]{done} of {len(order_ids)} orders packed with a label printed "
+                  f"in {elapsed:.1f} s[/]")
+    table = Table(title="Time per step (derived from the order timelines)")
+    for column in ("step", "what", "orders", "median s", "p90 s", "max s"):
+        table.add_column(column, justify="right" if column != "what" else "left")
+    for row in step_table(events):
+        table.add_row(str(int(row.step)), row.title, str(row.orders), f"{row.median_s:.2f}",
+                      f"{row.p90_s:.2f}", f"{row.max_s:.2f}")
+    console.print(table)
+
+
+def run_demo(options: DemoOptions, console: Console | None = None) -> int:
+    console = console or Console()
+    seed = yaml.safe_load(SEED.read_text())
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="fulfil-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    from hub import logs
+
+    logs.configure(file=workdir / "hub.log")
+    broker_port = pick_port(console, options.broker_port, "embedded MQTT broker")
+    api_port = pick_port(console, options.api_port, "API")
+    key = f"demo-{random.Random().getrandbits(64):016x}"
+    settings = Settings(database_url=options.database_url or f"sqlite:///{workdir}/hub.sqlite",
+                        mqtt_url=None, embedded_broker_port=broker_port, site="demo",
+                        api_port=api_port, bootstrap_api_key=key)
+    hub = bootstrap(settings, start_messaging=True)
+    from hub.entrypoints.api.app import create_app
+
+    api = ApiServer(create_app(hub), "127.0.0.1", api_port)
+    agents: list[subprocess.Popen[bytes]] = []
+    try:
+        api.start()
+        console.print(f"Hub API on http://127.0.0.1:{api_port}/docs (API key: {key})\n"
+                      f"MQTT broker {hub.mqtt_url}; logs in {workdir}")
+        client = httpx.Client(base_url=f"http://127.0.0.1:{api_port}",
+                              headers={"X-API-Key": key}, timeout=10)
+        seed_catalogue(client, seed)
+        mqtt_url = hub.mqtt_url or ""
+        slots = [loc["code"] for loc in seed["locations"]]
+        agents = [start_agent("pick_zone", "zone-a", "demo", mqtt_url, workdir, slots),
+                  start_agent("pack_bench", "bench-1", "demo", mqtt_url, workdir, [])]
+        wait_for_devices(client, {"zone-a", "bench-1"}, 30)
+        started = time.monotonic()
+        order_ids = make_orders(client, seed, options.orders, random.Random(options.seed))
+        for order_id in order_ids:
+            client.post(f"/orders/{order_id}/release").raise_for_status()
+        finished = track(console, client, order_ids, options.timeout_s)
+        summary(console, hub, order_ids, time.monotonic() - started)
+        if not options.exit_after:
+            console.print("Serving; press Ctrl-C to stop.")
+            while all(agent.poll() is None for agent in agents):
+                time.sleep(0.5)
+        return 0 if finished else 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for agent in agents:
+            agent.terminate()
+        for agent in agents:
+            try:
+                agent.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                agent.kill()
+        api.stop()
+        hub.stop()
+
+
+def track(console: Console, client: httpx.Client, order_ids: list[str], timeout_s: float) -> bool:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    deadline = time.monotonic() + timeout_s
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task("Orders packed and labelled", total=len(order_ids))
+        while time.monotonic() < deadline:
+            done = sum(client.get(f"/orders/{oid}").json()["status"] == DONE for oid in order_ids)
+            progress.update(bar, completed=done)
+            if done == len(order_ids):
+                return True
+            time.sleep(0.3)
+    console.print("[red]Not every order finished in time; see the logs.[/]")
+    return False

@@ -1,0 +1,25 @@
+"""The FastAPI application (OpenAPI docs at /docs)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from hub.bootstrap import Hub
+from hub.entrypoints.api import catalogue, devices, orders, problems
+
+
+def create_app(hub: Hub) -> FastAPI:
+    app = FastAPI(title="Fulfil hub", version="0.1.0",
+                  description="Orders, stock, devices and the fulfilment timeline.")
+    app.state.hub = hub
+    problems.install(app)
+    app.include_router(orders.router)
+    app.include_router(catalogue.router)
+    app.include_router(devices.router)
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict[str, object]:
+        mqtt = hub.mqtt is not None and hub.mqtt.connected.is_set()
+        return {"status": "ok", "mqtt_connected": mqtt}
+
+    return app

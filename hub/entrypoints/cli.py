@@ -1,0 +1,116 @@
+"""`fulfil-hub`: serve the hub, migrate its database, manage API keys, run the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hub.errors import HubError
+
+app = typer.Typer(help="Fulfil hub: orders, stock, devices and courier bookings.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}")
+    return typer.Exit(code=2)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from hub.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(f"setting FULFIL_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="API address")] = None,
+          port: Annotated[int | None, typer.Option(help="API port")] = None,
+          log_json: Annotated[bool, typer.Option(help="log JSON lines")] = False) -> None:
+    """Run the hub: API, MQTT worker and outbox dispatcher."""
+    import uvicorn
+
+    from hub import logs
+    from hub.bootstrap import bootstrap
+    from hub.entrypoints.api.app import create_app
+
+    logs.configure(json=log_json)
+    settings = _settings()
+    try:
+        hub = bootstrap(settings, start_messaging=True)
+    except (HubError, ConnectionError) as exc:
+        raise _fail(str(exc)) from None
+    try:
+        uvicorn.run(create_app(hub), host=host or settings.api_host,
+                    port=port if port is not None else settings.api_port, log_level="warning")
+    finally:
+        hub.stop()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the newest schema."""
+    from hub.adapters import migrate as migrations
+    from hub.adapters.db import make_engine
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        migrations.upgrade(engine)
+    except Exception as exc:
+        raise _fail(f"migration failed: {exc}") from None
+    finally:
+        engine.dispose()
+    console.print("database is at the newest schema")
+
+
+@keys_app.command("create")
+def create_key(name: Annotated[str, typer.Argument(help="who the key is for")],
+               scope: Annotated[list[str], typer.Option(help="channel, courier, ops, device")]
+               ) -> None:
+    """Create an API key; it is shown once, only its hash is stored."""
+    from hub.bootstrap import bootstrap
+    from hub.service_layer.api_keys import create_key as make
+
+    hub = bootstrap(_settings())
+    try:
+        with hub.uow() as uow:
+            key = make(uow, hub.ctx, name, scope)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        hub.stop()
+    console.print(key)
+
+
+@app.command()
+def demo(orders: Annotated[int, typer.Option(min=1, max=500, help="orders to run")] = 6,
+         port: Annotated[int, typer.Option(help="API port (a free one if taken)")] = 8000,
+         broker_port: Annotated[int, typer.Option(help="embedded broker port")] = 1883,
+         workdir: Annotated[Path | None, typer.Option(help="where data and logs go")] = None,
+         timeout: Annotated[float, typer.Option(help="seconds to wait for the run")] = 180.0,
+         exit_: Annotated[bool, typer.Option("--exit", help="stop after the run")] = False
+         ) -> None:
+    """Run the hub with simulated devices and push a few orders through to a label."""
+    from hub.demo.runner import DemoOptions, run_demo
+
+    code = run_demo(DemoOptions(orders=orders, api_port=port, broker_port=broker_port,
+                                workdir=workdir, timeout_s=timeout, exit_after=exit_),
+                    console)
+    raise typer.Exit(code=code)
+
+
+if __name__ == "__main__":
+    app()

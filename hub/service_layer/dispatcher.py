@@ -1,0 +1,101 @@
+"""Sends what handlers left in the outbox: MQTT commands and customer messages.
+
+A row is marked dispatched only after the broker took it (PUBACK) or the notifier
+returned; otherwise it is tried again on the next pass. With PostgreSQL, rows are claimed
+with SKIP LOCKED so several hub replicas can dispatch side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+
+import structlog
+
+from hub.adapters.mqtt import HubMqtt
+from hub.adapters.notifications.base import Notifier
+from hub.domain.timeline import Step
+from hub.service_layer.context import HubContext
+from hub.service_layer.unit_of_work import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+STEP_OF_TEMPLATE = {"order_confirmed": (Step.CUSTOMER_CONFIRMED, "customer_notified")}
+
+
+class OutboxDispatcher:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], ctx: HubContext, mqtt: HubMqtt,
+                 notifier: Notifier, batch: int = 100) -> None:
+        self.uow_factory = uow_factory
+        self.ctx = ctx
+        self.mqtt = mqtt
+        self.notifier = notifier
+        self.batch = batch
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.dispatch_once()
+            except Exception:
+                log.exception("outbox_pass_failed")
+                sent = 0
+            if sent < self.batch:
+                self._wake.wait(self.ctx.settings.outbox_poll_s)
+                self._wake.clear()
+
+    def dispatch_once(self) -> int:
+        sent = 0
+        with self.uow_factory() as uow:
+            for row in uow.repo.pending_outbox(self.batch):
+                if row.kind == "mqtt":
+                    ok = self._publish(row.topic, row.payload)
+                    if not ok:
+                        break  # the broker is away: keep order, try again later
+                    uow.repo.mark_outbox(row.id, self.ctx.now())
+                else:
+                    self._notify(uow, row)
+                sent += 1
+            uow.commit()
+        return sent
+
+    def _publish(self, topic: str, payload: str) -> bool:
+        if not self.mqtt.connected.is_set():
+            return False
+        info = self.mqtt.publish(topic, payload, qos=1)
+        try:
+            info.wait_for_publish(timeout=5)
+        except (RuntimeError, ValueError):
+            return False
+        return info.is_published()
+
+    def _notify(self, uow: UnitOfWork, row: object) -> None:
+        data = json.loads(row.payload)  # type: ignore[attr-defined]
+        try:
+            self.notifier.send(data["template"], data.get("to"), data["context"])
+        except Exception as exc:  # delivery failed: count the attempt, retry next pass
+            uow.repo.mark_outbox(row.id, None, error=str(exc))  # type: ignore[attr-defined]
+            log.warning("notification_failed", template=data["template"], error=str(exc))
+            return
+        uow.repo.mark_outbox(row.id, self.ctx.now())  # type: ignore[attr-defined]
+        step = STEP_OF_TEMPLATE.get(data["template"])
+        order_id = data["context"].get("order_id")
+        if step and order_id:
+            order = uow.repo.get_order(order_id)
+            if order is not None:
+                order.record(step[0], step[1], self.ctx.now(), template=data["template"],
+                             to=data.get("to"))

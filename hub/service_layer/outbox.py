@@ -1,0 +1,35 @@
+"""Side effects leave through the outbox table, written in the same transaction as the
+state change; the dispatcher sends them after the commit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from edge.wire.messages import CommandBase
+from hub.service_layer.context import HubContext
+from hub.service_layer.unit_of_work import UnitOfWork
+
+
+def send_command(uow: UnitOfWork, ctx: HubContext, device_id: str, model: type[CommandBase],
+                 order_id: str | None = None, **fields: Any) -> str:
+    """Queue a command for a device; returns its command id."""
+    command_id = fields.pop("command_id", None) or uuid.uuid4().hex
+    command_type = model.model_fields["type"].default
+    if order_id is not None and "order_id" in model.model_fields:
+        fields["order_id"] = order_id
+    payload = ctx.encode(model, command_id=command_id,
+                         expires_at=ctx.now() + timedelta(seconds=ctx.settings.command_ttl_s),
+                         **fields)
+    uow.repo.add_outbox("mqtt", ctx.device_topic("cmd", device_id, command_type), payload,
+                        ctx.now(), order_id=order_id)
+    return command_id
+
+
+def queue_notification(uow: UnitOfWork, ctx: HubContext, template: str, to: str | None,
+                       order_id: str, **context: Any) -> None:
+    payload = json.dumps({"template": template, "to": to,
+                          "context": {"order_id": order_id, **context}}, default=str)
+    uow.repo.add_outbox("notify", template, payload, ctx.now(), order_id=order_id)

@@ -1,0 +1,45 @@
+"""Unit of work: one transaction, committed once, after which the order events are handed
+to the bus. Handlers never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import TracebackType
+
+from sqlalchemy.orm import Session
+
+from hub.adapters.repository import Repository
+from hub.domain.events import Event
+
+
+class UnitOfWork:
+    repo: Repository
+
+    def __init__(self, session_factory: Callable[[], Session], read_only: bool = False) -> None:
+        self._session_factory = session_factory
+        self.read_only = read_only
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        if self.read_only:
+            self.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        self.repo = Repository(self.session)
+        self._events: list[Event] = []
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        for order in self.repo.seen:
+            self.session.add_all(getattr(order, "new_timeline", []))
+            order.new_timeline = []
+            self._events.extend(getattr(order, "events", []))
+            order.events = []
+        self.session.commit()
+
+    def collect_new_events(self) -> Iterator[Event]:
+        while self._events:
+            yield self._events.pop(0)
