@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from hub.domain import events
+from hub.domain import events as domain_events
 from hub.domain.timeline import OK, SYSTEM, Step, TimelineEvent
 
 
@@ -65,7 +65,7 @@ class OrderLine:
 class Order:
     """An order from any channel, in canonical form, and where it is in the process."""
 
-    events: list[events.Event]
+    events: list[domain_events.Event]
     new_timeline: list[TimelineEvent]  # recorded in this unit of work, saved on commit
 
     def __init__(self, id: str, channel: str, channel_ref: str, lines: list[OrderLine],
@@ -105,7 +105,7 @@ class Order:
         self.new_timeline.append(entry)
         return entry
 
-    def emit(self, event: events.Event) -> None:
+    def emit(self, event: domain_events.Event) -> None:
         self._ensure_transient()
         self.events.append(event)
 

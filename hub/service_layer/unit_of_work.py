@@ -29,7 +29,8 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed and detaches the objects with their
+        # loaded values intact (rollback() would expire them).
         self.session.close()
 
     def commit(self) -> None:
