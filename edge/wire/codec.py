@@ -58,9 +58,8 @@ def decode(topic: str, payload: bytes) -> Envelope:
         raise WireError("bad_json", "payload must be a JSON object")
     msg_id = data.get("msg_id") if isinstance(data.get("msg_id"), str) else None
     if data.get("v") != SCHEMA_VERSION:
-        raise WireError("bad_version",
-                        f"schema version {data.get('v')!r} is not supported (want {SCHEMA_VERSION})",
-                        msg_id)
+        raise WireError("bad_version", f"schema version {data.get('v')!r} is not supported "
+                        f"(want {SCHEMA_VERSION})", msg_id)
     models = _model_for(parsed)
     kind = data.get("type")
     expected = parsed.name if parsed.kind in ("evt", "cmd") else kind

@@ -31,7 +31,7 @@ def utcnow() -> datetime:
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    v: Literal[1] = SCHEMA_VERSION
+    v: Literal[1] = 1
     msg_id: Annotated[str, Field(min_length=8, max_length=64)] = Field(default_factory=new_msg_id)
     device_id: Annotated[str, Field(min_length=1, max_length=64)]
     ts: datetime = Field(default_factory=utcnow)

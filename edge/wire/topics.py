@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 ROOT = "fulfil"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     EDGE_TO_HUB = "edge -> hub"
     HUB_TO_EDGE = "hub -> edge"
 

@@ -208,8 +208,8 @@ class Repository:
         """Record a device message id; False when it was handled before (a duplicate)."""
         stmt = self._insert(orm.inbox).values(
             msg_id=msg_id, device_id=device_id, type=kind, received_at=at
-        ).on_conflict_do_nothing(index_elements=["msg_id"])
-        return bool(self.session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+        ).on_conflict_do_nothing(index_elements=["msg_id"]).returning(orm.inbox.c.msg_id)
+        return self.session.execute(stmt).scalar_one_or_none() is not None
 
     def add_outbox(self, kind: str, topic: str, payload: str, at: datetime,
                    order_id: str | None = None) -> None:

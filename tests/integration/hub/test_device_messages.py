@@ -23,10 +23,10 @@ DEVICE = "zone-t"
 
 
 @pytest.fixture(params=["embedded", "mosquitto"])
-def live_hub(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Hub]:
+def live_hub(request: pytest.FixtureRequest, database_url: str) -> Iterator[Hub]:
     site = f"t{uuid.uuid4().hex[:10]}"
     url = request.getfixturevalue("mosquitto_url") if request.param == "mosquitto" else None
-    hub = bootstrap(Settings(database_url=sqlite_url, site=site, mqtt_url=url,
+    hub = bootstrap(Settings(database_url=database_url, site=site, mqtt_url=url,
                              embedded_broker_port=0), start_messaging=True)
     for sku in SKUS:
         hub.handle(commands.AddSku(*sku))

@@ -1,0 +1,167 @@
+"""``fulfil-edge``: run an agent from its config, simulate one, list local devices."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import structlog
+import typer
+from pydantic import ValidationError
+
+from edge.agent import Agent, edge_version
+from edge.config import AgentConfig, DeviceConfig, load_config
+from edge.errors import ConfigError, EdgeError
+from edge.wire.broker_url import parse_broker_url
+
+app = typer.Typer(help="Fulfil edge agent for pick zones and pack benches.",
+                  no_args_is_help=True, add_completion=False)
+
+DEFAULT_PROFILES = {"scanner": "zebra-ds2208", "scale": "mettler-toledo-mt-sics",
+                    "lights": "ptl-rgb-buttons", "printer": "epson-tm-t20iii-80mm"}
+BY_ID_DIRS = (Path("/dev/input/by-id"), Path("/dev/serial/by-id"))
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(2)
+
+
+def _configure_logging(verbose: bool) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level),
+                        logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fulfil-edge {edge_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Fulfil edge agent."""
+
+
+def _run_until_signalled(config: AgentConfig, **operator_options: float) -> None:
+    from edge.devices.factory import build_peripherals
+
+    try:
+        peripherals = build_peripherals(config)
+        agent = Agent(config, peripherals, operator_options=operator_options)
+    except (EdgeError, ValueError, OSError, sqlite3.Error) as exc:
+        _fail(str(exc))
+        return
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    agent.start()
+    typer.echo(f"fulfil-edge: {config.role} {config.device_id} at site {config.site} "
+               f"-> {config.mqtt_url} (Ctrl-C to stop)")
+    while not stop.wait(0.5):
+        pass
+    agent.stop()
+    typer.echo("fulfil-edge: stopped")
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Agent config file (YAML).")],
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the agent described by a config file."""
+    _configure_logging(verbose)
+    try:
+        agent_config = load_config(config)
+        parse_broker_url(agent_config.mqtt_url)
+    except (ConfigError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    _run_until_signalled(agent_config)
+
+
+@app.command()
+def simulate(
+    role: Annotated[str, typer.Option(help="pick_zone or pack_bench")],
+    device_id: Annotated[str, typer.Option("--device-id")],
+    site: Annotated[str, typer.Option()] = "default",
+    mqtt_url: Annotated[str, typer.Option("--mqtt-url")] = "mqtt://127.0.0.1:1883",
+    slots: Annotated[str, typer.Option(help="Comma-separated locations with a light.")] = "",
+    outbox: Annotated[Path, typer.Option(help="Outbox SQLite file.")] = Path(
+        "fulfil-edge-outbox.sqlite"),
+    operator: Annotated[bool, typer.Option("--operator/--no-operator",
+                                           help="A simulated person works the bench.")] = True,
+    zone: Annotated[str | None, typer.Option()] = None,
+    think_time: Annotated[float, typer.Option(
+        "--think-time", min=0, help="Seconds the simulated person pauses per action.")] = 0.2,
+    mistake_rate: Annotated[float, typer.Option(
+        "--mistake-rate", min=0, max=1,
+        help="Share of scans preceded by a wrong item.")] = 0.0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run an agent whose devices are all simulated."""
+    _configure_logging(verbose)
+    try:
+        config = simulated_config(role, device_id, site, mqtt_url, slots, outbox, operator, zone)
+    except (ConfigError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    _run_until_signalled(config, think_s=think_time, mistake_rate=mistake_rate)
+
+
+def simulated_config(role: str, device_id: str, site: str, mqtt_url: str, slots: str,
+                     outbox: Path, operator: bool, zone: str | None = None) -> AgentConfig:
+    """An AgentConfig with every device of the role simulated."""
+    if role == "pick_zone":
+        names = [s.strip() for s in slots.split(",") if s.strip()]
+        if not names:
+            raise ConfigError("--slots: a pick zone needs at least one slot")
+        devices = {"scanner": DeviceConfig(profile=DEFAULT_PROFILES["scanner"], simulate=True),
+                   "lights": DeviceConfig(profile=DEFAULT_PROFILES["lights"], simulate=True,
+                                          options={"slots": names})}
+    elif role == "pack_bench":
+        devices = {k: DeviceConfig(profile=DEFAULT_PROFILES[k], simulate=True)
+                   for k in ("scanner", "scale", "printer")}
+    else:
+        raise ConfigError(f"--role: {role!r} must be pick_zone or pack_bench")
+    parse_broker_url(mqtt_url)
+    try:
+        return AgentConfig(device_id=device_id, site=site, role=role, zone=zone,
+                           mqtt_url=mqtt_url, outbox_path=outbox,
+                           devices=devices,
+                           simulate_operator=operator)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+
+@app.command()
+def devices() -> None:
+    """List input and serial devices by id (scanners, scales)."""
+    found = False
+    for folder in BY_ID_DIRS:
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            found = True
+            typer.echo(f"{entry}  ->  {entry.resolve()}")
+    if not found:
+        typer.echo("no devices found in " + " or ".join(str(d) for d in BY_ID_DIRS))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,207 @@
+"""Builds an agent's peripherals from its config: profile + options -> real driver.
+
+With ``simulate: true`` the simulator replaces only the hardware and the REAL driver runs
+against it: the scale driver opens the simulator's pty, the scanner driver reads replayed
+evdev events, the light bar runs on gpiozero mock pins, the printer writes into a capture.
+
+Options read here besides the profile fields (see each driver module for more):
+  scanner  path, vendor_product
+  scale    port; simulated: settle_s
+  lights   slots (a mapping location -> pins; simulated: also a list of locations), zone
+  printer  connection, host, port, timeout, path
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import structlog
+
+from edge.config import AgentConfig, DeviceConfig
+from edge.devices.base import Lights, Peripheral, Printer, Scale, Scanner
+from edge.devices.escpos_printer import EscposPrinter, connection_from_options
+from edge.devices.evdev_scanner import EvdevScanner, EvdevSource
+from edge.devices.gpio_lights import GpioLights, SlotPins
+from edge.devices.mtsics_scale import MtSicsScale
+from edge.errors import ConfigError
+from edge.profiles import (
+    DeviceKind,
+    LightsProfile,
+    PrinterProfile,
+    ScaleProfile,
+    ScannerProfile,
+    load_profile,
+    profile_fields,
+    with_overrides,
+)
+from edge.sim.gpio_mock import allocate_pins, mock_factory
+from edge.sim.printer_capture import PrinterCapture, simulated_printer
+from edge.sim.scale_pty import ScaleSimulator
+from edge.sim.scanner_replay import ScannerReplay, simulated_scanner
+
+log = structlog.get_logger(__name__)
+
+DRIVER_OPTIONS: dict[DeviceKind, set[str]] = {
+    "scanner": {"path", "vendor_product"},
+    "scale": {"port", "settle_s"},
+    "lights": {"slots", "zone"},
+    "printer": {"connection", "host", "port", "timeout", "path"},
+}
+
+
+@dataclass
+class SimControls:
+    scanner: ScannerReplay | None = None   # .type_barcode(code)
+    scale: ScaleSimulator | None = None    # .place(grams) .remove()
+    lights: GpioLights | None = None       # use with edge.sim.gpio_mock.lit_slots / press
+    printer: PrinterCapture | None = None  # .output() .labels_printed()
+
+    def close(self) -> None:
+        if self.scale is not None:
+            self.scale.close()
+
+
+@dataclass
+class Peripherals:
+    scanner: Scanner | None
+    scale: Scale | None
+    lights: Lights | None
+    printer: Printer | None
+    sim: SimControls = field(default_factory=SimControls)
+
+    def all(self) -> list[Peripheral]:
+        return [p for p in (self.scanner, self.scale, self.lights, self.printer)
+                if p is not None]
+
+    def open_all(self) -> None:
+        opened: list[Peripheral] = []
+        try:
+            for p in self.all():
+                p.open()
+                opened.append(p)
+        except Exception:
+            for p in reversed(opened):
+                p.close()
+            raise
+
+    def close_all(self) -> None:
+        for p in reversed(self.all()):
+            try:
+                p.close()
+            except Exception:
+                log.exception("peripheral_close_failed", peripheral=p.name)
+        self.sim.close()
+
+
+def _profile(config: AgentConfig, kind: DeviceKind, dev: DeviceConfig) -> Any:
+    where = f"devices.{kind}"
+    unknown = set(dev.options) - DRIVER_OPTIONS[kind] - profile_fields(kind)
+    if unknown:
+        raise ConfigError(f"{where}.options.{sorted(unknown)[0]}: unknown option")
+    profile = load_profile(config.profiles_dir, dev.profile, kind)
+    return with_overrides(profile, dev.options, where)
+
+
+def _name(config: AgentConfig, kind: str) -> str:
+    return f"{config.device_id}-{kind}"
+
+
+def _build_scanner(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Scanner:
+    profile = cast(ScannerProfile, _profile(config, "scanner", dev))
+    name = _name(config, "scanner")
+    if dev.simulate:
+        scanner, sim.scanner = simulated_scanner(name, profile)
+        return scanner
+    vendor_product = dev.options.get("vendor_product")
+    if vendor_product:
+        vendor, _, product = str(vendor_product).partition(":")
+    else:
+        vendor, product = profile.usb_vendor_id or "", profile.usb_product_id or ""
+    path = dev.options.get("path")
+    try:
+        source = EvdevSource(path=path, vendor=int(vendor, 16) if vendor else None,
+                             product=int(product, 16) if product else None)
+    except ValueError as exc:
+        raise ConfigError(f"devices.scanner.options: path: {exc}") from None
+    return EvdevScanner(name, source, profile)
+
+
+def _build_scale(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Scale:
+    profile = cast(ScaleProfile, _profile(config, "scale", dev))
+    if profile.dialect != "mt_sics":  # pragma: no cover - one dialect so far
+        raise ConfigError(f"devices.scale: dialect: no driver for {profile.dialect!r}")
+    if dev.simulate:
+        sim.scale = ScaleSimulator(settle_s=float(dev.options.get("settle_s", 0.6)),
+                                   capacity_g=profile.capacity_g or 30_000.0)
+        port = sim.scale.slave_path
+    else:
+        port = str(dev.options.get("port") or "")
+        if not port:
+            raise ConfigError("devices.scale.options.port: required (e.g. /dev/serial/by-id/...)")
+    return MtSicsScale(_name(config, "scale"), str(port), profile)
+
+
+def _slot_names(slots: Any) -> list[str]:
+    if isinstance(slots, Mapping):
+        return [str(s) for s in slots]
+    if isinstance(slots, list) and all(isinstance(s, str) for s in slots):
+        return list(slots)
+    raise ConfigError("devices.lights.options.slots: a mapping of pins or a list of locations")
+
+
+def _build_lights(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Lights:
+    profile = cast(LightsProfile, _profile(config, "lights", dev))
+    slots = dev.options.get("slots")
+    if not slots:
+        raise ConfigError("devices.lights.options.slots: required")
+    zone = dev.options.get("zone")
+    zone_pins = SlotPins.from_options("zone", zone) if zone else None
+    name = _name(config, "lights")
+    if dev.simulate:
+        if isinstance(slots, Mapping) and all(isinstance(v, Mapping) for v in slots.values()):
+            pins = {str(s): SlotPins.from_options(str(s), p) for s, p in slots.items()}
+            lights = GpioLights(name, pins, profile, zone=zone_pins, pin_factory=mock_factory())
+        else:
+            pins, factories = allocate_pins(_slot_names(slots), profile)
+            lights = GpioLights(name, pins, profile, zone=zone_pins,
+                                pin_factory=mock_factory(), pin_factories=factories)
+        sim.lights = lights
+        return lights
+    if not isinstance(slots, Mapping):
+        raise ConfigError("devices.lights.options.slots: real light bars need pins per slot")
+    pins = {str(s): SlotPins.from_options(str(s), p) for s, p in slots.items()}
+    return GpioLights(name, pins, profile, zone=zone_pins)
+
+
+def _build_printer(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Printer:
+    profile = cast(PrinterProfile, _profile(config, "printer", dev))
+    name = _name(config, "printer")
+    if dev.simulate:
+        printer, sim.printer = simulated_printer(name, profile)
+        return printer
+    options = dev.options
+    connect = connection_from_options(options)
+    keep_open = options.get("connection", "dummy") == "dummy"
+    return EscposPrinter(name, connect, profile, keep_open=keep_open)
+
+
+def build_peripherals(config: AgentConfig) -> Peripherals:
+    """Every configured device, built but not opened (call ``open_all``)."""
+    sim = SimControls()
+    devices = config.devices
+    built = Peripherals(scanner=None, scale=None, lights=None, printer=None, sim=sim)
+    try:
+        if "scanner" in devices:
+            built.scanner = _build_scanner(config, devices["scanner"], sim)
+        if "scale" in devices:
+            built.scale = _build_scale(config, devices["scale"], sim)
+        if "lights" in devices:
+            built.lights = _build_lights(config, devices["lights"], sim)
+        if "printer" in devices:
+            built.printer = _build_printer(config, devices["printer"], sim)
+    except Exception:
+        sim.close()
+        raise
+    return built

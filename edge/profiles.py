@@ -1,0 +1,190 @@
+"""Firmware profiles: one YAML file per device model in firmware_profiles/, validated here.
+
+A profile says how a model behaves (dialect, serial line, layout, capabilities); the agent
+config's ``options`` say where this particular unit is (port, path, pins, host) and may also
+override any profile field. Each kind has its own model, chosen by ``kind``; new dialects
+are added as new ``Literal`` values / models without touching existing profiles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from edge.errors import ConfigError
+
+DeviceKind = Literal["scanner", "scale", "lights", "printer"]
+
+
+class _Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vendor: str = Field(description="manufacturer, as printed on the device")
+    model: str = Field(description="model name or family this profile was written for")
+    notes: str | None = Field(default=None, description="quirks and where the facts come from")
+
+
+class ScannerProfile(_Profile):
+    kind: Literal["scanner"] = Field(description="device kind")
+    interface: Literal["evdev"] = Field(
+        default="evdev", description="how it is read: evdev = USB HID keyboard wedge")
+    usb_vendor_id: str | None = Field(
+        default=None, pattern=r"^[0-9a-fA-F]{4}$", description="USB vendor id (hex), fallback "
+        "when no /dev/input/by-id path is configured")
+    usb_product_id: str | None = Field(
+        default=None, pattern=r"^[0-9a-fA-F]{4}$", description="USB product id (hex)")
+    keyboard_layout: Literal["us", "uk", "de"] = Field(
+        default="us", description="keyboard layout the SCANNER is programmed for")
+    terminator: Literal["ENTER", "KPENTER", "TAB"] = Field(
+        default="ENTER", description="suffix key the scanner sends after each code")
+    inter_key_timeout_ms: int = Field(
+        default=200, gt=0, le=5000, description="a gap longer than this drops a half-read code")
+    max_length: int = Field(default=512, gt=0, description="longest code accepted")
+    group_separator: str = Field(
+        default="\x1d", description="what GS1 FNC1 / group separators are reported as "
+        "(the scanner sends Ctrl+] for them)")
+
+
+class SerialSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    baud: int = Field(default=9600, gt=0, description="baud rate")
+    bytesize: Literal[5, 6, 7, 8] = Field(default=8, description="data bits")
+    parity: Literal["N", "E", "O", "M", "S"] = Field(default="N", description="parity")
+    stopbits: Literal[1, 2] = Field(default=1, description="stop bits")
+    eol: str = Field(default="\r\n", description="line terminator of commands and answers")
+
+
+class ScaleProfile(_Profile):
+    kind: Literal["scale"] = Field(description="device kind")
+    dialect: Literal["mt_sics"] = Field(description="serial protocol (one driver per dialect)")
+    serial: SerialSettings = Field(default_factory=SerialSettings,
+                                   description="serial line settings")
+    poll_command: Literal["SI", "S"] = Field(
+        default="SI", description="SI = immediate weight (with motion flag), S = stable only")
+    poll_interval_ms: int = Field(default=200, gt=0, description="time between two polls")
+    response_timeout_ms: int = Field(default=1000, gt=0, description="wait for an answer")
+    offline_after_timeouts: int = Field(
+        default=3, ge=1, description="unanswered polls in a row before the scale is offline")
+    min_change_g: float = Field(
+        default=2.0, ge=0, description="a stable reading is reported when it moved this much")
+    emit_motion: bool = Field(
+        default=False, description="also report 'motion' readings once per transition")
+    capacity_g: float | None = Field(default=None, gt=0, description="maximum capacity")
+
+
+class LightsProfile(_Profile):
+    kind: Literal["lights"] = Field(description="device kind")
+    driver: Literal["gpio"] = Field(default="gpio", description="gpio = gpiozero pins")
+    colour_mode: Literal["rgb", "mono"] = Field(
+        description="rgb = one RGB LED per slot, mono = one single-colour LED per slot")
+    buttons: list[Literal["confirm", "short"]] = Field(
+        default_factory=list, description="buttons fitted per slot")
+    has_qty_display: bool = Field(default=False, description="per-slot quantity display")
+    active_high: bool = Field(default=True, description="LED on when the pin is high")
+    pwm: bool = Field(default=True, description="drive RGB LEDs with PWM (needed for mixing)")
+    button_pull_up: bool = Field(default=True, description="buttons connect the pin to ground")
+    bounce_ms: int | None = Field(default=20, ge=0, description="button debounce time")
+    blink_on_s: float = Field(default=0.3, gt=0, description="blink: time on")
+    blink_off_s: float = Field(default=0.3, gt=0, description="blink: time off")
+    zone_indicator: bool = Field(default=False, description="a zone/completion light is fitted")
+
+
+class PrinterProfile(_Profile):
+    kind: Literal["printer"] = Field(description="device kind")
+    language: Literal["escpos"] = Field(description="printer command language")
+    escpos_profile: str = Field(
+        default="default", description="python-escpos capability profile name (e.g. TM-T88V)")
+    paper_width_mm: int = Field(default=80, gt=0, description="paper roll width")
+    width_chars: int = Field(default=48, ge=16, description="characters per line in font A")
+    cut: Literal["full", "partial"] = Field(
+        default="full", description="cut mode; printers without a cutter (per the capability "
+        "profile) only feed the label out")
+    barcode_height: int = Field(default=80, ge=1, le=255, description="dots")
+    barcode_width: int = Field(default=2, ge=2, le=6, description="module width in dots")
+    force_software_barcode: bool = Field(
+        default=False, description="render barcodes as images even if the printer can")
+    qr_native: bool | None = Field(
+        default=None, description="print QR natively; None = as the capability profile says")
+
+    @field_validator("escpos_profile")
+    @classmethod
+    def _known_capability(cls, value: str) -> str:
+        try:
+            from escpos.capabilities import CAPABILITIES
+        except ImportError:  # no escpos on this host: the driver checks at open
+            return value
+        if value not in CAPABILITIES["profiles"]:
+            raise ValueError(f"unknown python-escpos profile {value!r}")
+        return value
+
+
+DeviceProfile = Annotated[ScannerProfile | ScaleProfile | LightsProfile | PrinterProfile,
+                          Field(discriminator="kind")]
+_adapter: TypeAdapter[DeviceProfile] = TypeAdapter(DeviceProfile)
+PROFILE_TYPES: dict[str, type[_Profile]] = {
+    "scanner": ScannerProfile, "scale": ScaleProfile, "lights": LightsProfile,
+    "printer": PrinterProfile,
+}
+
+
+def _error(where: str, exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    loc = list(first["loc"])
+    if len(loc) > 1 and loc[0] in PROFILE_TYPES:  # the union's tag, not a key of the file
+        loc = loc[1:]
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        key = "kind"
+    return ConfigError(f"{where}: {key}: {first['msg']}")
+
+
+def profile_path(profiles_dir: Path, name: str) -> Path:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ConfigError(f"{profiles_dir}: profile: bad profile name {name!r}")
+    return profiles_dir / f"{name}.yaml"
+
+
+def parse_profile(data: Any, where: str, kind: DeviceKind | None = None) -> DeviceProfile:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: (top level): a profile is a mapping of keys")
+    if kind is not None and data.get("kind") != kind:
+        raise ConfigError(f"{where}: kind: expected {kind!r}, found {data.get('kind')!r}")
+    try:
+        return _adapter.validate_python(data)
+    except ValidationError as exc:
+        raise _error(where, exc) from None
+
+
+def load_profile(profiles_dir: Path, name: str, kind: DeviceKind | None = None) -> DeviceProfile:
+    """Load and validate ``<profiles_dir>/<name>.yaml``; ConfigError names file, key, reason."""
+    path = profile_path(profiles_dir, name)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_profile(data, str(path), kind)
+
+
+def with_overrides(profile: DeviceProfile, options: dict[str, Any],
+                   where: str) -> DeviceProfile:
+    """Apply the options that name profile fields; the others are left to the driver."""
+    fields = type(profile).model_fields
+    update = {k: v for k, v in options.items() if k in fields and k != "kind"}
+    if not update:
+        return profile
+    data = profile.model_dump()
+    data.update(update)
+    try:
+        return _adapter.validate_python(data)
+    except ValidationError as exc:
+        raise _error(f"{where} options", exc) from None
+
+
+def profile_fields(kind: DeviceKind) -> set[str]:
+    return set(PROFILE_TYPES[kind].model_fields)

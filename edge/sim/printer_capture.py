@@ -1,0 +1,114 @@
+"""Printer capture: the bytes a real printer would receive.
+
+``PrinterCapture`` hands the driver python-escpos's ``Dummy`` connection and keeps what it
+was sent; ``Tcp9100Capture`` is a tiny raw-printing (JetDirect) server for network tests.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+from edge.devices.escpos_printer import EscposPrinter
+from edge.profiles import PrinterProfile
+
+CUT_COMMANDS = (b"\x1dV\x00", b"\x1dV\x01", b"\x1dVA", b"\x1dVB")
+
+
+class PrinterCapture:
+    def __init__(self) -> None:
+        self._dummy: Any = None
+        self._labels = 0
+        self._lock = threading.Lock()
+
+    def connect(self, profile: str) -> Any:
+        """Connection opener for EscposPrinter: one Dummy, whose ``cut`` counts labels."""
+        from escpos.printer import Dummy
+
+        capture = self
+
+        class CountingDummy(Dummy):  # type: ignore[misc]
+            def cut(self, mode: str = "FULL", feed: bool = True) -> None:
+                super().cut(mode=mode, feed=feed)
+                capture._label_done()
+
+        with self._lock:
+            if self._dummy is None:
+                self._dummy = CountingDummy(profile=profile)
+            return self._dummy
+
+    def _label_done(self) -> None:
+        with self._lock:
+            self._labels += 1
+
+    def output(self) -> bytes:
+        with self._lock:
+            return b"" if self._dummy is None else bytes(self._dummy.output)
+
+    def labels_printed(self) -> int:
+        with self._lock:
+            return self._labels
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._dummy is not None:
+                self._dummy.clear()
+            self._labels = 0
+
+    def close(self) -> None:
+        """Nothing to release (kept for symmetry with the other simulators)."""
+
+
+def simulated_printer(name: str, profile: PrinterProfile) -> tuple[EscposPrinter, PrinterCapture]:
+    capture = PrinterCapture()
+    return EscposPrinter(name, capture.connect, profile, keep_open=True), capture
+
+
+class Tcp9100Capture:
+    """Accepts raw print jobs on 127.0.0.1; each connection is one job."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = socket.create_server((host, port))
+        self._server.settimeout(0.1)
+        self.host, self.port = self._server.getsockname()[:2]
+        self.jobs: list[bytes] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="tcp9100-capture", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(0.1)
+                data = bytearray()
+                while not self._stop.is_set():
+                    try:
+                        chunk = conn.recv(65536)
+                    except TimeoutError:
+                        continue
+                    if not chunk:
+                        break
+                    data += chunk
+            with self._lock:
+                self.jobs.append(bytes(data))
+
+    def output(self) -> bytes:
+        with self._lock:
+            return b"".join(self.jobs)
+
+    def labels_printed(self) -> int:
+        with self._lock:
+            return sum(1 for job in self.jobs if job)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()
+        self._thread.join(timeout=2)
