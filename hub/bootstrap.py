@@ -37,6 +37,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     commands.ReceiveStock: catalogue.receive_stock,
     commands.AdjustStock: catalogue.adjust_stock,
     commands.DeviceMessage: devices.handle_device_message,
+    commands.DeviceBatch: devices.handle_device_batch,
 }
 
 

@@ -78,3 +78,10 @@ class DeviceMessage(Command):
 
     topic: str
     message: Any = field(compare=False)
+
+
+@dataclass(frozen=True)
+class DeviceBatch(Command):
+    """Device messages handled in one transaction, each in its own savepoint."""
+
+    messages: list[DeviceMessage] = field(compare=False)

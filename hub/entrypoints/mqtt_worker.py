@@ -1,14 +1,17 @@
 """Device messages in: decode, handle exactly once, acknowledge at application level.
 
-Messages arrive on paho's network thread and are handled in order on one worker thread,
-so database work never stalls the MQTT keepalive.
+Messages arrive on paho's network thread and are handled in arrival order on one worker
+thread, so database work never stalls the MQTT keepalive. Whatever has queued up meanwhile
+is handled as one batch in one transaction (each message in its own savepoint), and every
+device gets one ack naming all its events of the batch.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,22 +19,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from edge.wire import messages as wire
 from edge.wire import topics
 from edge.wire.codec import WireError, decode
-from hub.domain.commands import DeviceMessage
+from hub.domain.commands import DeviceBatch, DeviceMessage
 from hub.errors import HubError
 from hub.service_layer.context import HubContext
 
 log = structlog.get_logger(__name__)
 
 Publish = Callable[[str, str], object]
+MAX_BATCH = 200
 
 
 class DeviceMessageWorker:
-    def __init__(self, handle: Callable[[DeviceMessage], object], ctx: HubContext,
-                 publish: Publish, after: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, handle: Callable[[DeviceBatch], Sequence[object]], ctx: HubContext,
+                 publish: Publish, after: Callable[[], None] = lambda: None,
+                 max_batch: int = MAX_BATCH) -> None:
         self.handle = handle
         self.ctx = ctx
         self.publish = publish
         self.after = after
+        self.max_batch = max_batch
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="device-messages", daemon=True)
         self.handled = 0
@@ -50,41 +56,76 @@ class DeviceMessageWorker:
         return self._queue.qsize()
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
             try:
-                self.process(*item)
+                self.process_batch(batch)
             except Exception:
-                log.exception("device_message_crashed", topic=item[0])
-            self.handled += 1
+                log.exception("device_batch_crashed", size=len(batch))
+            self.handled += len(batch)
+            if stop:
+                return
 
     def process(self, topic: str, payload: bytes) -> str:
         """Handle one message; returns what happened (for logs and tests)."""
-        if not payload:
-            return "ignored"  # an empty retained message only clears the retained state
-        try:
-            message = decode(topic, payload)
-        except WireError as exc:
-            log.warning("device_message_rejected", topic=topic, code=exc.code, reason=exc.reason)
-            self._error(topic, exc.code, exc.reason, exc.msg_id)
-            return f"rejected:{exc.code}"
-        try:
-            outcome = str(self.handle(DeviceMessage(topic, message)))
-        except HubError as exc:
-            log.warning("device_event_refused", topic=topic, msg_id=message.msg_id,
-                        reason=exc.detail)
-            self._error(topic, "rejected", exc.detail, message.msg_id)
-            outcome = "refused"
-        except SQLAlchemyError:
-            log.exception("device_event_not_stored", topic=topic, msg_id=message.msg_id)
-            return "retry"  # not acked: the device sends it again
-        if isinstance(message, wire.EventBase):
-            self._ack(message.device_id, message.msg_id)
-        self.after()
-        return outcome
+        return self.process_batch([(topic, payload)])[0]
 
-    def _ack(self, device_id: str, msg_id: str) -> None:
-        self.publish(topics.ack(self.ctx.settings.site, device_id),
-                     self.ctx.encode(wire.Ack, msg_ids=[msg_id]))
+    def process_batch(self, items: list[tuple[str, bytes]]) -> list[str]:
+        outcomes: list[str] = ["ignored"] * len(items)
+        decoded: list[tuple[int, DeviceMessage]] = []
+        for n, (topic, payload) in enumerate(items):
+            if not payload:
+                continue  # an empty retained message only clears the retained state
+            try:
+                decoded.append((n, DeviceMessage(topic, decode(topic, payload))))
+            except WireError as exc:
+                log.warning("device_message_rejected", topic=topic, code=exc.code,
+                            reason=exc.reason)
+                self._error(topic, exc.code, exc.reason, exc.msg_id)
+                outcomes[n] = f"rejected:{exc.code}"
+        if not decoded:
+            return outcomes
+        try:
+            results = self.handle(DeviceBatch([message for _, message in decoded]))
+        except SQLAlchemyError:
+            log.exception("device_events_not_stored", size=len(decoded))
+            for n, _ in decoded:
+                outcomes[n] = "retry"  # not acked: the devices send them again
+            return outcomes
+        acks: dict[str, list[str]] = defaultdict(list)
+        for (n, item), result in zip(decoded, results, strict=True):
+            message = item.message
+            if isinstance(result, HubError):
+                log.warning("device_event_refused", topic=item.topic, msg_id=message.msg_id,
+                            reason=result.detail)
+                self._error(item.topic, "rejected", result.detail, message.msg_id)
+                outcomes[n] = "refused"
+            else:
+                outcomes[n] = str(result)
+            if isinstance(message, wire.EventBase):
+                acks[message.device_id].append(message.msg_id)
+        for device_id, msg_ids in acks.items():
+            self._ack(device_id, msg_ids)
+        self.after()
+        return outcomes
+
+    def _ack(self, device_id: str, msg_ids: list[str]) -> None:
+        for start in range(0, len(msg_ids), 1000):
+            self.publish(topics.ack(self.ctx.settings.site, device_id),
+                         self.ctx.encode(wire.Ack, msg_ids=msg_ids[start:start + 1000]))
 
     def _error(self, topic: str, code: str, reason: str, msg_id: str | None) -> None:
         try:

@@ -4,6 +4,7 @@ to the bus. Handlers never commit."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.orm import Session
@@ -33,13 +34,33 @@ class UnitOfWork:
         # loaded values intact (rollback() would expire them).
         self.session.close()
 
-    def commit(self) -> None:
+    def flush(self) -> None:
+        """Write what the orders recorded (timeline entries) and take their domain events."""
         for order in self.repo.seen:
             self.session.add_all(getattr(order, "new_timeline", []))
             order.new_timeline = []
             self._events.extend(getattr(order, "events", []))
             order.events = []
+        self.session.flush()
+
+    def commit(self) -> None:
+        self.flush()
         self.session.commit()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One step of a batch: undone alone (with what it recorded) when it raises."""
+        nested = self.session.begin_nested()
+        try:
+            yield
+            self.flush()
+        except BaseException:
+            nested.rollback()
+            for order in self.repo.seen:
+                order.new_timeline = []
+                order.events = []
+            raise
+        nested.commit()
 
     def collect_new_events(self) -> Iterator[Event]:
         while self._events:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from edge.wire import messages as wire
 from edge.wire import topics
@@ -28,10 +29,32 @@ Outcome = Literal["applied", "duplicate", "state"]
 
 def handle_device_message(cmd: commands.DeviceMessage, uow: UnitOfWork,
                           ctx: HubContext) -> Outcome:
+    outcome = _apply(cmd, uow, ctx)
+    uow.commit()
+    return outcome
+
+
+def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork,
+                        ctx: HubContext) -> list[Outcome | errors.HubError]:
+    """Handle messages in arrival order in one transaction (one commit for many events);
+    a refused message is undone alone and reported in its place."""
+    results: list[Outcome | errors.HubError] = []
+    for item in cmd.messages:
+        try:
+            with uow.savepoint():
+                results.append(_apply(item, uow, ctx))
+        except errors.HubError as exc:
+            results.append(exc)
+        except IntegrityError as exc:
+            results.append(errors.Conflict(f"the database refused it: {exc.orig}"))
+    uow.commit()
+    return results
+
+
+def _apply(cmd: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext) -> Outcome:
     message = cmd.message
     if isinstance(message, wire.DeviceStatus | wire.PeripheralStatus | wire.Health):
         _apply_state(message, topics.parse(cmd.topic).site, uow, ctx)
-        uow.commit()
         return "state"
     if not uow.repo.claim_message(message.msg_id, message.device_id, message.type, ctx.now()):
         return "duplicate"
@@ -39,7 +62,6 @@ def handle_device_message(cmd: commands.DeviceMessage, uow: UnitOfWork,
     if handler is None:
         raise errors.InvalidInput(f"no handler for {message.type}")
     handler(message, uow, ctx)
-    uow.commit()
     return "applied"
 
 

@@ -135,3 +135,36 @@ def test_event_for_unknown_work_is_refused_acked_and_harmless(live_hub: Hub,
     assert error["ref_msg_id"] == event.msg_id
     assert device.expect("/ack")["msg_ids"] == [event.msg_id]
     assert mug_balance(live_hub) == (3, 0)
+
+
+def test_a_batch_applies_each_event_once_and_refuses_alone(live_hub: Hub,
+                                                           device: TestClient) -> None:
+    """Events queued together share a transaction; a refused one is undone by itself."""
+    site = live_hub.settings.site
+    wait_until(lambda: device_known(live_hub))
+    order_id, _ = live_hub.handle(order("D-9", ("MUG", 3)))
+    live_hub.handle(commands.ReleaseOrder(order_id))
+    task = device.expect("/cmd/pick_task")
+    pick = task["picks"][0]
+
+    def confirm(seq: int, qty: int, pick_id: str = pick["pick_id"]) -> wire.PickConfirmed:
+        return wire.PickConfirmed(device_id=DEVICE, boot_id="b1", seq=seq,
+                                  task_id=task["task_id"], pick_id=pick_id, order_id=order_id,
+                                  sku="MUG", location="A01-01-A", qty=qty, method="scan")
+
+    first, refused, second = confirm(1, 1), confirm(2, 1, "pk_unknown"), confirm(3, 2)
+    topic = topics.event(site, DEVICE, "pick_confirmed")
+    assert live_hub.worker is not None
+    outcomes = live_hub.worker.process_batch(
+        [(topic, encode(m)) for m in (first, refused, first, second)])
+    assert outcomes == ["applied", "refused", "duplicate", "applied"]
+    error = device.expect("/error")
+    assert error["ref_msg_id"] == refused.msg_id and "pk_unknown" in error["reason"]
+    assert device.expect("/ack")["msg_ids"] == [first.msg_id, refused.msg_id, first.msg_id,
+                                                second.msg_id]
+    assert mug_balance(live_hub) == (0, 0)
+    with live_hub.uow(read_only=True) as uow:
+        stored = uow.repo.get_order(order_id)
+        assert stored is not None and stored.status == "picked"
+        names = [e.name for e in uow.repo.timeline(order_id)]
+        assert names.count("item_picked") == 2 and names.count("order_picked") == 1
