@@ -104,7 +104,7 @@ def pop_table(judged: Iterable[OrderVerdict], by: str = "day") -> list[PopRow]:
             for criterion in sorted({_criterion(r) for r in verdict.reasons}):
                 causes[criterion] += 1
         rows.append(PopRow(key, len(members), perfect, 100.0 * perfect / len(members),
-                           dict(causes)))
+                           dict(sorted(causes.items()))))
     return rows
 
 

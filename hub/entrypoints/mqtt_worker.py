@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from edge.wire import messages as wire
 from edge.wire import topics
 from edge.wire.codec import WireError, decode
+from hub.adapters.metrics import MQTT_PUBLISHED, MQTT_RECEIVED
 from hub.domain.commands import DeviceMessage
 from hub.errors import HubError
 from hub.service_layer.context import HubContext
@@ -64,9 +65,11 @@ class DeviceMessageWorker:
         try:
             message = decode(topic, payload)
         except WireError as exc:
+            MQTT_RECEIVED.labels("invalid").inc()
             log.warning("device_message_rejected", topic=topic, code=exc.code, reason=exc.reason)
             self._error(topic, exc.code, exc.reason, exc.msg_id)
             return f"rejected:{exc.code}"
+        MQTT_RECEIVED.labels(message.type).inc()
         try:
             outcome = str(self.handle(DeviceMessage(topic, message)))
         except HubError as exc:
@@ -83,6 +86,7 @@ class DeviceMessageWorker:
         return outcome
 
     def _ack(self, device_id: str, msg_id: str) -> None:
+        MQTT_PUBLISHED.labels("ack").inc()
         self.publish(topics.ack(self.ctx.settings.site, device_id),
                      self.ctx.encode(wire.Ack, msg_ids=[msg_id]))
 
@@ -91,6 +95,7 @@ class DeviceMessageWorker:
             parsed = topics.parse(topic)
         except ValueError:
             return
+        MQTT_PUBLISHED.labels("error").inc()
         self.publish(topics.error(parsed.site, parsed.device_id),
                      self.ctx.encode(wire.ErrorEvent, ref_msg_id=msg_id, ref_topic=topic,
                                      code=code, reason=reason[:500]))
