@@ -41,7 +41,10 @@ function barChart(svg, rows, colours, emptyText) {
   const barW = width - labelW - 80;
   rows.forEach((row, i) => {
     const y = i * rowH + 4;
-    svg.appendChild(svgEl("text", { x: 0, y: y + 11 }, row.label));
+    const maxChars = Math.floor(labelW / 6.2);
+    const label = row.label.length > maxChars ? row.label.slice(0, maxChars - 1) + "…"
+                                              : row.label;
+    svg.appendChild(svgEl("text", { x: 0, y: y + 11 }, label));
     row.values.forEach((value, j) => {
       const w = Math.max(1, (barW * value) / max);
       const bar = svgEl("rect", { x: labelW, y: y + j * 12, width: w, height: 10,
@@ -77,6 +80,7 @@ function renderFloor(floor) {
     card.appendChild(el("div", { class: "muted small" },
                         [d.role, d.zone ? "zone " + d.zone : ""].filter(Boolean).join(", ")));
     card.appendChild(el("div", { class: "state" }, d.state));
+    if (d.state !== "online") card.appendChild(el("div", { class: "muted small" }, "last known:"));
     for (const [name, s] of Object.entries(d.peripherals || {})) {
       card.appendChild(el("span", { class: "periph", "data-state": s }, `${name}: ${s}`));
     }
