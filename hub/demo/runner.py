@@ -39,6 +39,7 @@ class DemoOptions:
     workdir: Path | None = None
     seed: int = 7
     exit_after: bool = False
+    mistake_rate: float = 0.0
 
 
 def pick_port(console: Console, wanted: int, what: str) -> int:
@@ -50,9 +51,10 @@ def pick_port(console: Console, wanted: int, what: str) -> int:
 
 
 def start_agent(role: str, device_id: str, site: str, mqtt_url: str, workdir: Path,
-                slots: list[str]) -> subprocess.Popen[bytes]:
+                slots: list[str], mistake_rate: float = 0.0) -> subprocess.Popen[bytes]:
     args = ["--role", role, "--device-id", device_id, "--site", site, "--mqtt-url", mqtt_url,
-            "--outbox", str(workdir / f"{device_id}.outbox.sqlite")]
+            "--outbox", str(workdir / f"{device_id}.outbox.sqlite"),
+            "--mistake-rate", str(mistake_rate)]
     if slots:
         args += ["--slots", ",".join(slots)]
     log = (workdir / f"{device_id}.log").open("ab")
@@ -126,6 +128,11 @@ def summary(console: Console, hub: Hub, order_ids: list[str], elapsed: float) ->
                   f"{pop.orders} orders; causes: {causes})")
     for verdict in report.imperfect:
         console.print(f"  {verdict.order_id}: {'; '.join(verdict.reasons)}")
+    for error in report.errors[:5]:
+        console.print(f"Mistakes at step {int(error.step)} ({error.title}): {error.kind} "
+                      f"x{error.count}, {error.cost_s:.1f} s")
+    for skip in (row for row in report.skipped if row.orders):
+        console.print(f"Skipped: {skip.description}: {skip.orders} order(s)")
 
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
@@ -157,8 +164,10 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         seed_catalogue(client, seed)
         mqtt_url = hub.mqtt_url or ""
         slots = [loc["code"] for loc in seed["locations"]]
-        agents = [start_agent("pick_zone", "zone-a", "demo", mqtt_url, workdir, slots),
-                  start_agent("pack_bench", "bench-1", "demo", mqtt_url, workdir, [])]
+        agents = [start_agent("pick_zone", "zone-a", "demo", mqtt_url, workdir, slots,
+                              options.mistake_rate),
+                  start_agent("pack_bench", "bench-1", "demo", mqtt_url, workdir, [],
+                              options.mistake_rate)]
         wait_for_devices(client, {"zone-a", "bench-1"}, 30)
         started = time.monotonic()
         order_ids = make_orders(client, seed, options.orders, random.Random(options.seed))
