@@ -75,6 +75,16 @@ def floor(tmp_path: Path) -> Iterator[tuple[Hub, str, dict[str, subprocess.Popen
         hub.stop()
 
 
+def metric_values(text: str) -> dict[str, float]:
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def online(metrics: dict[str, float], device_id: str) -> float:
+    prefix = f'fulfil_device_online{{device_id="{device_id}",'
+    return next(v for k, v in metrics.items() if k.startswith(prefix))
+
+
 def _labelled(client: httpx.Client, order_ids: list[str]) -> bool:
     return all(client.get(f"/orders/{oid}").json()["status"] == "labelled" for oid in order_ids)
 
@@ -118,11 +128,20 @@ def test_dashboard_live_in_chromium(floor: tuple[Hub, str, dict[str, Any]], brow
     assert row[2:5] == [str(picked["orders"]), f"{picked['p50_s']:.2f}",
                         f"{picked['p90_s']:.2f}"]
 
+    metrics = metric_values(httpx.get(f"{url}/metrics").text)
+    picks = sum(len(o["lines"]) for o in (client.get(f"/orders/{i}").json() for i in order_ids))
+    assert metrics['fulfil_mqtt_messages_received_total{type="pick_confirmed"}'] >= picks
+    assert metrics['fulfil_mqtt_messages_published_total{kind="command"}'] >= 2 * len(order_ids)
+    assert metrics['fulfil_orders{state="labelled"}'] == len(order_ids)
+    assert online(metrics, "zone-a") == 1
+
     # a device going away shows on the open page, without a reload
     agents["zone-a"].terminate()
     agents["zone-a"].wait(timeout=15)
     assert browser.wait_for(
         "document.querySelector('[data-device=\"zone-a\"]')?.dataset.state === 'offline'", 30)
+    metrics = metric_values(httpx.get(f"{url}/metrics").text)
+    assert online(metrics, "zone-a") == 0
     assert browser.evaluate("document.getElementById('connection').dataset.state") == "live"
     assert browser.console == []
 
