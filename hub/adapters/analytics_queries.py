@@ -56,3 +56,10 @@ def bench_queues(session: Session) -> dict[str, int]:
     for device_id, count in rows:
         queues[device_id or "unassigned"] += int(count)
     return dict(queues)
+
+
+def timeline_version(session: Session) -> tuple[int, int]:
+    """Changes whenever an event is added (the timeline is append-only): (max id, count)."""
+    t = orm.timeline_events.c
+    top, count = session.execute(select(func.coalesce(func.max(t.id), 0), func.count())).one()
+    return int(top), int(count)

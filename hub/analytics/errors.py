@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hub.analytics.rules import DEFAULT_RULES, Rules
-from hub.analytics.timelines import by_order
+from hub.analytics.timelines import Events, by_order
 from hub.domain.timeline import STEP_TITLES, Step, TimelineEvent
 
 
@@ -39,15 +39,16 @@ class ErrorRow:
 
 
 def error_kind(event: TimelineEvent, rules: Rules = DEFAULT_RULES) -> str | None:
+    name = event.name
     for match, kind in rules.error_kinds:
-        if match(event):
+        if match.name == name and match(event):
             return kind
     if event.outcome not in rules.not_errors:
         return event.outcome
     return None
 
 
-def mistakes(events: Iterable[TimelineEvent], rules: Rules = DEFAULT_RULES) -> list[Mistake]:
+def mistakes(events: Events, rules: Rules = DEFAULT_RULES) -> list[Mistake]:
     found = []
     for timeline in by_order(events).values():
         for index, event in enumerate(timeline):

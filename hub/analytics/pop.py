@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hub.analytics.rules import DEFAULT_RULES, Match, Rules, any_match
-from hub.analytics.timelines import by_order, order_facts, period_key
+from hub.analytics.timelines import Events, by_order, order_facts, period_key
 from hub.domain.timeline import Step, TimelineEvent
 
 GROUPINGS = ("day", "week", "channel", "courier")
@@ -64,7 +64,7 @@ def judge(order_id: str, timeline: list[TimelineEvent],
                         not reasons, tuple(reasons))
 
 
-def verdicts(events: Iterable[TimelineEvent], promised: Mapping[str, datetime | None]
+def verdicts(events: Events, promised: Mapping[str, datetime | None]
              | None = None, rules: Rules = DEFAULT_RULES) -> list[OrderVerdict]:
     """One verdict per order that reached a label (or the courier)."""
     promised = promised or {}

@@ -6,7 +6,7 @@ numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -16,6 +16,7 @@ from hub.analytics.errors import ErrorRow, error_table, mistakes
 from hub.analytics.pop import OrderVerdict, PopRow, overall, pop_table, verdicts
 from hub.analytics.rules import DEFAULT_RULES, Rules
 from hub.analytics.skipped import SkipRow, skip_table, skipped_steps
+from hub.analytics.timelines import Events, by_order
 from hub.analytics.timing import StepTiming, all_spans, timing_table
 from hub.domain.timeline import TimelineEvent
 
@@ -30,10 +31,10 @@ class Report:
     skipped: list[SkipRow]
 
 
-def build_report(events: Iterable[TimelineEvent],
+def build_report(events: Events,
                  promised: Mapping[str, datetime | None] | None = None,
                  rules: Rules = DEFAULT_RULES) -> Report:
-    events = list(events)
+    events = by_order(events)  # grouped once for every figure
     judged = verdicts(events, promised, rules)
     return Report(overall(judged), pop_table(judged, "channel"),
                   [v for v in judged if not v.perfect], timing_table(all_spans(events, rules)),

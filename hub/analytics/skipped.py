@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hub.analytics.rules import DEFAULT_RULES, Requirement, Rules, any_match
-from hub.analytics.timelines import by_order
+from hub.analytics.timelines import Events, by_order
 from hub.domain.timeline import TimelineEvent
 
 
@@ -42,7 +42,7 @@ def check_order(timeline: list[TimelineEvent],
     return found
 
 
-def skipped_steps(events: Iterable[TimelineEvent], rules: Rules = DEFAULT_RULES) -> list[Skip]:
+def skipped_steps(events: Events, rules: Rules = DEFAULT_RULES) -> list[Skip]:
     return [skip for _, timeline in sorted(by_order(events).items())
             for skip in check_order(timeline, rules.expected)]
 

@@ -10,9 +10,15 @@ from datetime import date, datetime
 from hub.analytics.rules import DEFAULT_RULES, Rules
 from hub.domain.timeline import Step, TimelineEvent
 
+Timelines = dict[str, list[TimelineEvent]]
+Events = Iterable[TimelineEvent] | Timelines
 
-def by_order(events: Iterable[TimelineEvent]) -> dict[str, list[TimelineEvent]]:
-    """Events per order in the order they happened (time, then the id they were stored with)."""
+
+def by_order(events: Events) -> Timelines:
+    """Events per order in the order they happened (time, then the id they were stored with).
+    Already grouped timelines (a previous answer of this function) pass through as they are."""
+    if isinstance(events, dict):
+        return events
     grouped: dict[str, list[TimelineEvent]] = defaultdict(list)
     for event in events:
         grouped[event.order_id].append(event)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hub.analytics.rules import DEFAULT_RULES, Rules, any_match
-from hub.analytics.timelines import by_order, percentile, period_key
+from hub.analytics.timelines import Events, by_order, percentile, period_key
 from hub.domain.timeline import STEP_TITLES, SYSTEM, Step, TimelineEvent
 
 GROUPINGS = ("step", "actor", "device")
@@ -69,7 +69,7 @@ def order_spans(timeline: list[TimelineEvent], rules: Rules = DEFAULT_RULES) -> 
     return spans
 
 
-def all_spans(events: Iterable[TimelineEvent], rules: Rules = DEFAULT_RULES) -> list[StepSpan]:
+def all_spans(events: Events, rules: Rules = DEFAULT_RULES) -> list[StepSpan]:
     return [span for timeline in by_order(events).values()
             for span in order_spans(timeline, rules)]
 

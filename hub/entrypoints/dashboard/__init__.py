@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import threading
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from hub.adapters.analytics_queries import (
     pick_progress,
     promises,
     timeline_events,
+    timeline_version,
 )
 from hub.analytics.report import build_report, plain
 from hub.bootstrap import Hub
@@ -83,12 +85,33 @@ def floor_data(hub: Hub) -> dict[str, Any]:
     return data
 
 
-def report_data(hub: Hub) -> dict[str, Any]:
-    with hub.uow(read_only=True) as uow:
-        events = timeline_events(uow.session)
-        promised = promises(uow.session)
-    data: dict[str, Any] = plain(build_report(events, promised))
-    return data
+class ReportCache:
+    """The manager report, recomputed only when the timeline has grown since the last time
+    (every open dashboard asks every few seconds)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[int, int] | None = None
+        self._data: dict[str, Any] = {}
+
+    def get(self, hub: Hub) -> dict[str, Any]:
+        with self._lock:
+            with hub.uow(read_only=True) as uow:
+                key = timeline_version(uow.session)
+                if key == self._key:
+                    return self._data
+                events = timeline_events(uow.session)
+                promised = promises(uow.session)
+            self._key, self._data = key, plain(build_report(events, promised))
+            return self._data
+
+
+def report_data(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    if not hasattr(state, "report_cache"):
+        state.report_cache = ReportCache()
+    cache: ReportCache = state.report_cache
+    return cache.get(state.hub)
 
 
 @router.get("", include_in_schema=False)
@@ -123,8 +146,8 @@ def floor(hub: HubDep, _: Access) -> dict[str, Any]:
 
 
 @router.get("/api/report")
-def report(hub: HubDep, _: Access) -> dict[str, Any]:
-    return report_data(hub)
+def report(request: Request, _: Access) -> dict[str, Any]:
+    return report_data(request)
 
 
 def sse(event: str, data: Any) -> str:
@@ -143,7 +166,7 @@ async def _events(request: Request, hub: Hub) -> AsyncIterator[str]:
             yield floor_now
         if loop.time() >= next_report:
             next_report = loop.time() + REPORT_EVERY_S
-            report_now = sse("report", await run_in_threadpool(report_data, hub))
+            report_now = sse("report", await run_in_threadpool(report_data, request))
             if report_now != last_report:
                 last_report = report_now
                 yield report_now
