@@ -13,10 +13,12 @@ import pytest
 from hub.adapters.embedded_broker import free_port
 from hub.analytics.report import build_report, plain
 from hub.bootstrap import Hub
+from hub.domain import commands
 from hub.entrypoints.api.app import create_app
 from hub.entrypoints.api.server import ApiServer
 from hub.service_layer.api_keys import create_key
 from tests.integration.hub.analytics_flow import run_order
+from tests.integration.hub.conftest import order
 
 
 @pytest.fixture
@@ -118,6 +120,17 @@ def test_dashboard_needs_an_ops_key_outside_demo_mode(served: tuple) -> None:  #
     assert channel.get("/dashboard/api/floor").status_code == 403
     floor = ops.get("/dashboard/api/floor").json()
     assert floor["orders"] == {"labelled": 4}
+    assert floor["zones"] == [] and floor["benches"] == {}
+
+
+def test_floor_shows_pick_progress_of_open_tasks(served: tuple) -> None:  # type: ignore[type-arg]
+    ops, _, hub = served
+    order_id, _ = hub.handle(order("F-1", ("TEE", 3), ("MUG", 1)))
+    hub.handle(commands.ReleaseOrder(order_id))
+    floor = ops.get("/dashboard/api/floor").json()
+    assert floor["orders"] == {"labelled": 4, "released": 1}
+    assert floor["zones"] == [{"zone": "A", "open_tasks": 1, "units": 4, "picked": 0,
+                               "short": 0}]
     key = ops.headers["X-API-Key"]
     with httpx.stream("GET", f"{ops.base_url}/dashboard/stream?key={key}", timeout=10) as stream:
         seen = []
