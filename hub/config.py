@@ -26,3 +26,5 @@ class Settings(BaseSettings):
     weight_tolerance_g: float | None = Field(
         default=None, description="tolerance sent with pack jobs; none lets the bench decide")
     hub_id: str = "hub"
+    demo_mode: bool = Field(default=False, description="the dashboard opens without a key "
+                            "for browsers on this machine (set by `fulfil-hub demo`)")

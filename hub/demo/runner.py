@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hub.adapters.analytics_queries import promises
 from hub.adapters.embedded_broker import free_port, port_is_free
-from hub.analytics.step_times import step_table
+from hub.analytics.report import build_report
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.entrypoints.api.server import ApiServer
@@ -38,6 +39,7 @@ class DemoOptions:
     workdir: Path | None = None
     seed: int = 7
     exit_after: bool = False
+    mistake_rate: float = 0.0
 
 
 def pick_port(console: Console, wanted: int, what: str) -> int:
@@ -49,9 +51,10 @@ def pick_port(console: Console, wanted: int, what: str) -> int:
 
 
 def start_agent(role: str, device_id: str, site: str, mqtt_url: str, workdir: Path,
-                slots: list[str]) -> subprocess.Popen[bytes]:
+                slots: list[str], mistake_rate: float = 0.0) -> subprocess.Popen[bytes]:
     args = ["--role", role, "--device-id", device_id, "--site", site, "--mqtt-url", mqtt_url,
-            "--outbox", str(workdir / f"{device_id}.outbox.sqlite")]
+            "--outbox", str(workdir / f"{device_id}.outbox.sqlite"),
+            "--mistake-rate", str(mistake_rate)]
     if slots:
         args += ["--slots", ",".join(slots)]
     log = (workdir / f"{device_id}.log").open("ab")
@@ -105,16 +108,31 @@ def summary(console: Console, hub: Hub, order_ids: list[str], elapsed: float) ->
     with hub.uow() as uow:
         events = [e for oid in order_ids for e in uow.repo.timeline(oid)]
         statuses = [uow.repo.get_order(oid).status for oid in order_ids]  # type: ignore[union-attr]
+        promised = promises(uow.session)
     done = statuses.count(DONE)
     console.print(f"\n[bold]{done} of {len(order_ids)} orders packed with a label printed "
                   f"in {elapsed:.1f} s[/]")
+    report = build_report(events, promised)  # the same figures as /analytics and the dashboard
     table = Table(title="Time per step (derived from the order timelines)")
-    for column in ("step", "what", "orders", "median s", "p90 s", "max s"):
+    for column in ("step", "what", "orders", "p50 s", "p90 s", "p99 s", "queue p50 s",
+                   "work p50 s"):
         table.add_column(column, justify="right" if column != "what" else "left")
-    for row in step_table(events):
-        table.add_row(str(int(row.step)), row.title, str(row.orders), f"{row.median_s:.2f}",
-                      f"{row.p90_s:.2f}", f"{row.max_s:.2f}")
+    for row in report.steps:
+        table.add_row(str(int(row.step)), row.title, str(row.orders), f"{row.p50_s:.2f}",
+                      f"{row.p90_s:.2f}", f"{row.p99_s:.2f}", f"{row.queue_p50_s:.2f}",
+                      f"{row.work_p50_s:.2f}")
     console.print(table)
+    pop = report.pop
+    causes = ", ".join(f"{cause} {n}" for cause, n in pop.causes.items()) or "none"
+    console.print(f"[bold]Perfect Order Percentage: {pop.pop:.1f} %[/] ({pop.perfect} of "
+                  f"{pop.orders} orders; causes: {causes})")
+    for verdict in report.imperfect:
+        console.print(f"  {verdict.order_id}: {'; '.join(verdict.reasons)}")
+    for error in report.errors[:5]:
+        console.print(f"Mistakes at step {int(error.step)} ({error.title}): {error.kind} "
+                      f"x{error.count}, {error.cost_s:.1f} s")
+    for skip in (row for row in report.skipped if row.orders):
+        console.print(f"Skipped: {skip.description}: {skip.orders} order(s)")
 
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
@@ -130,7 +148,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     key = f"demo-{random.Random().getrandbits(64):016x}"
     settings = Settings(database_url=options.database_url or f"sqlite:///{workdir}/hub.sqlite",
                         mqtt_url=None, embedded_broker_port=broker_port, site="demo",
-                        api_port=api_port, bootstrap_api_key=key)
+                        api_port=api_port, bootstrap_api_key=key, demo_mode=True)
     hub = bootstrap(settings, start_messaging=True)
     from hub.entrypoints.api.app import create_app
 
@@ -139,14 +157,17 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     try:
         api.start()
         console.print(f"Hub API on http://127.0.0.1:{api_port}/docs (API key: {key})\n"
+                      f"Dashboard on http://127.0.0.1:{api_port}/dashboard/\n"
                       f"MQTT broker {hub.mqtt_url}; logs in {workdir}")
         client = httpx.Client(base_url=f"http://127.0.0.1:{api_port}",
                               headers={"X-API-Key": key}, timeout=10)
         seed_catalogue(client, seed)
         mqtt_url = hub.mqtt_url or ""
         slots = [loc["code"] for loc in seed["locations"]]
-        agents = [start_agent("pick_zone", "zone-a", "demo", mqtt_url, workdir, slots),
-                  start_agent("pack_bench", "bench-1", "demo", mqtt_url, workdir, [])]
+        agents = [start_agent("pick_zone", "zone-a", "demo", mqtt_url, workdir, slots,
+                              options.mistake_rate),
+                  start_agent("pack_bench", "bench-1", "demo", mqtt_url, workdir, [],
+                              options.mistake_rate)]
         wait_for_devices(client, {"zone-a", "bench-1"}, 30)
         started = time.monotonic()
         order_ids = make_orders(client, seed, options.orders, random.Random(options.seed))

@@ -101,13 +101,16 @@ def demo(orders: Annotated[int, typer.Option(min=1, max=500, help="orders to run
          broker_port: Annotated[int, typer.Option(help="embedded broker port")] = 1883,
          workdir: Annotated[Path | None, typer.Option(help="where data and logs go")] = None,
          timeout: Annotated[float, typer.Option(help="seconds to wait for the run")] = 180.0,
-         exit_: Annotated[bool, typer.Option("--exit", help="stop after the run")] = False
+         exit_: Annotated[bool, typer.Option("--exit", help="stop after the run")] = False,
+         mistake_rate: Annotated[float, typer.Option(
+             min=0, max=1, help="share of scans the simulated staff get wrong first")] = 0.1,
          ) -> None:
     """Run the hub with simulated devices and push a few orders through to a label."""
     from hub.demo.runner import DemoOptions, run_demo
 
     code = run_demo(DemoOptions(orders=orders, api_port=port, broker_port=broker_port,
-                                workdir=workdir, timeout_s=timeout, exit_after=exit_),
+                                workdir=workdir, timeout_s=timeout, exit_after=exit_,
+                                mistake_rate=mistake_rate),
                     console)
     raise typer.Exit(code=code)
 

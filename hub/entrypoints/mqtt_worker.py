@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from edge.wire import messages as wire
 from edge.wire import topics
 from edge.wire.codec import WireError, decode
+from hub.adapters.metrics import MQTT_PUBLISHED, MQTT_RECEIVED
 from hub.domain.commands import DeviceBatch, DeviceMessage
 from hub.errors import HubError
 from hub.service_layer.context import HubContext
@@ -90,12 +91,16 @@ class DeviceMessageWorker:
             if not payload:
                 continue  # an empty retained message only clears the retained state
             try:
-                decoded.append((n, DeviceMessage(topic, decode(topic, payload))))
+                message = decode(topic, payload)
             except WireError as exc:
+                MQTT_RECEIVED.labels("invalid").inc()
                 log.warning("device_message_rejected", topic=topic, code=exc.code,
                             reason=exc.reason)
                 self._error(topic, exc.code, exc.reason, exc.msg_id)
                 outcomes[n] = f"rejected:{exc.code}"
+                continue
+            MQTT_RECEIVED.labels(message.type).inc()
+            decoded.append((n, DeviceMessage(topic, message)))
         if not decoded:
             return outcomes
         try:
@@ -124,6 +129,7 @@ class DeviceMessageWorker:
 
     def _ack(self, device_id: str, msg_ids: list[str]) -> None:
         for start in range(0, len(msg_ids), 1000):
+            MQTT_PUBLISHED.labels("ack").inc()
             self.publish(topics.ack(self.ctx.settings.site, device_id),
                          self.ctx.encode(wire.Ack, msg_ids=msg_ids[start:start + 1000]))
 
@@ -132,6 +138,7 @@ class DeviceMessageWorker:
             parsed = topics.parse(topic)
         except ValueError:
             return
+        MQTT_PUBLISHED.labels("error").inc()
         self.publish(topics.error(parsed.site, parsed.device_id),
                      self.ctx.encode(wire.ErrorEvent, ref_msg_id=msg_id, ref_topic=topic,
                                      code=code, reason=reason[:500]))

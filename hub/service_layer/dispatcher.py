@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import structlog
 
+from hub.adapters.metrics import MQTT_PUBLISHED
 from hub.adapters.mqtt import HubMqtt
 from hub.adapters.notifications.base import Notifier
 from hub.domain.timeline import Step
@@ -81,7 +82,10 @@ class OutboxDispatcher:
             info.wait_for_publish(timeout=5)
         except (RuntimeError, ValueError):
             return False
-        return info.is_published()
+        if not info.is_published():
+            return False
+        MQTT_PUBLISHED.labels("command").inc()
+        return True
 
     def _notify(self, uow: UnitOfWork, row: object) -> None:
         data = json.loads(row.payload)  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hub.bootstrap import Hub
-from hub.entrypoints.api import catalogue, devices, orders, problems
+from hub.entrypoints.api import analytics, catalogue, devices, metrics, orders, problems
+from hub.entrypoints.dashboard import router as dashboard_router
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -16,6 +17,9 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(catalogue.router)
     app.include_router(devices.router)
+    app.include_router(analytics.router)
+    app.include_router(metrics.router)
+    app.include_router(dashboard_router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 class ApiServer:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port,
-                                                    log_level="warning"))
+                                                    log_level="warning",
+                                                    timeout_graceful_shutdown=2))
         self.url = f"http://{host}:{port}"
         self.thread = threading.Thread(target=self.server.run, name="api", daemon=True)
 
