@@ -18,14 +18,14 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+import numpy as np
+from rich.console import Console
+from rich.table import Table
 
-from hub.routing import exact, policies, single_block  # noqa: E402
-from hub.routing.distance import stop_matrix  # noqa: E402
-from hub.routing.layout import Layout, Points, layout_from_dict  # noqa: E402
-from hub.routing.route import solve_positions  # noqa: E402
+from hub.routing import exact, policies, single_block
+from hub.routing.distance import stop_matrix
+from hub.routing.layout import Layout, Points, layout_from_dict
+from hub.routing.route import solve_positions
 
 try:
     import fast_tsp

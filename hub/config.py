@@ -26,3 +26,5 @@ class Settings(BaseSettings):
     weight_tolerance_g: float | None = Field(
         default=None, description="tolerance sent with pack jobs; none lets the bench decide")
     hub_id: str = "hub"
+    layout_path: str | None = Field(
+        default=None, description="warehouse layout YAML; none orders picks by pick_sequence")
