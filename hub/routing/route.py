@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from hub.routing import exact, local_search, policies, single_block
+from hub.routing import exact, ils, local_search, policies, single_block
 from hub.routing.distance import AisleGraph, stop_matrix
 from hub.routing.layout import FloatArray, Layout, Points
 
@@ -39,7 +39,7 @@ class Route:
 
 def default_budget_s(n: int) -> float:
     """Search time for n distinct stops: well inside the latency targets."""
-    return float(np.interp(n, [10, 20, 50, 100, 200], [0.002, 0.004, 0.010, 0.025, 0.060]))
+    return float(np.interp(n, [10, 20, 50, 100, 200], [0.003, 0.006, 0.016, 0.040, 0.100]))
 
 
 def solve_positions(layout: Layout, points: Points, method: Method = "auto",
@@ -65,8 +65,12 @@ def solve_positions(layout: Layout, points: Points, method: Method = "auto",
             starts.append(np.array([0, *(i + 1 for i in policy(layout, points))],
                                    dtype=np.int64))
         budget = default_budget_s(n) if budget_s is None else budget_s
-        tour = local_search.improve(dist, starts, budget, seed=seed)
-        order = [int(i) - 1 for i in tour[1:]]
+        if np.array_equal(dist, dist.T):
+            first = min(starts, key=lambda t: local_search.length(dist, t))
+            order = [i - 1 for i in ils.solve(dist, first.tolist(), budget, seed=seed)[1:]]
+        else:  # one-way aisles: the numpy search prices reversals exactly
+            tour = local_search.improve(dist, starts, budget, seed=seed)
+            order = [int(i) - 1 for i in tour[1:]]
     else:
         order = policies.POLICIES[method](layout, points)
     return order, dist, method
