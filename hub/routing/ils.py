@@ -15,7 +15,9 @@ import numpy as np
 
 from hub.routing.layout import FloatArray
 
-NEIGHBOURS = 8
+NEIGHBOURS = 12
+KICK_WINDOW = 50
+ACCEPT_WORSE = 0.0  # relative: walk on through slightly longer tours
 EPS = 1e-9
 
 
@@ -142,7 +144,7 @@ class _Search:
     def kick(self, rng: random.Random) -> list[int]:
         """Double bridge on a window of the tour: A B C D -> A C B D."""
         n = self.n
-        window = min(n, 30)
+        window = min(n, KICK_WINDOW)
         start = rng.randrange(n)
         cuts = sorted(rng.sample(range(1, window), 3))
         t = self.t[start:] + self.t[:start]
@@ -164,6 +166,7 @@ def solve(dist: FloatArray, start: list[int], budget_s: float, seed: int = 0,
     best, best_len = list(search.t), search.length()
     rng = random.Random(seed)
     stale, limit = 0, patience if patience is not None else 50 * n
+    kept, kept_len = list(best), best_len
     while n >= 8 and time.perf_counter() < deadline and stale < limit:
         touched = search.kick(rng)
         search.descend(touched, deadline)
@@ -172,8 +175,10 @@ def solve(dist: FloatArray, start: list[int], budget_s: float, seed: int = 0,
             best, best_len, stale = list(search.t), current, 0
         else:
             stale += 1
-            if current > best_len + EPS:
-                search.t = list(best)
-                search._index()
+        if current <= kept_len + ACCEPT_WORSE * best_len:
+            kept, kept_len = list(search.t), current
+        else:
+            search.t = list(kept)
+            search._index()
     i = best.index(0)
     return best[i:] + best[:i]

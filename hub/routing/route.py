@@ -39,7 +39,7 @@ class Route:
 
 def default_budget_s(n: int) -> float:
     """Search time for n distinct stops: well inside the latency targets."""
-    return float(np.interp(n, [10, 20, 50, 100, 200], [0.003, 0.006, 0.016, 0.040, 0.100]))
+    return float(np.interp(n, [10, 20, 50, 100, 200], [0.002, 0.004, 0.016, 0.040, 0.100]))
 
 
 def solve_positions(layout: Layout, points: Points, method: Method = "auto",
