@@ -28,7 +28,7 @@ class _Search:
         k = min(NEIGHBOURS, n - 1)
         masked = dist + np.diag(np.full(n, np.inf))
         self.near: list[list[int]] = np.argsort(masked, axis=1)[:, :k].tolist()
-        self.t = list(tour)
+        self.t: list[int] = list(tour)
         self.n = n
         self.pos = [0] * n
         self._index()

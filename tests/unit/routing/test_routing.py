@@ -163,3 +163,36 @@ def test_empty_and_repeated_locations() -> None:
     assert plan_route(layout, []).total_m == 0
     route = plan_route(layout, ["A03-02-A", "A03-02-A"])
     assert [s.leg_m for s in route.stops][1] == 0
+
+
+def test_trips_respect_totes_units_and_zones() -> None:
+    from hub.routing.batching import OrderPicks, plan_trips
+
+    layout = _layout(aisles=6, bays=10, zones={"A": ["A01", "A02", "A03"],
+                                               "B": ["A04", "A05", "A06"]})
+    rng = np.random.default_rng(4)
+    orders = [OrderPicks(f"o{i}", _random_codes(layout, rng, 3), units=2) for i in range(9)]
+    trips = plan_trips(layout, orders, totes=4, units_per_trip=6)
+    for trip in trips:
+        assert len(trip.tote_of) <= 3  # 6 units / 2 per order
+        assert sorted(trip.tote_of.values()) == list(range(1, len(trip.tote_of) + 1))
+        assert {layout.zone_of(s.code) for s in trip.route.stops} == {trip.zone}
+    for order in orders:
+        codes = sorted(s.code for t in trips if order.order_id in t.tote_of
+                       for s in t.route.stops
+                       if s.code in order.locations)
+        assert set(codes) == set(order.locations)
+    with pytest.raises(InvalidInput, match="tote"):
+        plan_trips(layout, orders, totes=0)
+    with pytest.raises(InvalidInput, match="units"):
+        plan_trips(layout, orders, totes=2, units_per_trip=1)
+
+
+def test_batching_close_orders_share_a_trip() -> None:
+    from hub.routing.batching import OrderPicks, plan_trips
+
+    layout = _layout(aisles=10, bays=20)
+    orders = [OrderPicks("near1", ["A01-02-A"]), OrderPicks("far1", ["A10-19-A"]),
+              OrderPicks("near2", ["A01-03-A"]), OrderPicks("far2", ["A10-18-A"])]
+    trips = plan_trips(layout, orders, totes=2)
+    assert sorted(sorted(t.tote_of) for t in trips) == [["far1", "far2"], ["near1", "near2"]]

@@ -1,0 +1,107 @@
+"""Batching: group orders into picker trips by zone and cart capacity (put-to-light carts).
+
+Each order's picks are split by pick zone first (a zone's device gets its own list). Within
+a zone, trips are built by seed and closest-order: the order whose picks lie farthest from
+the depot opens a trip, then the order closest to the trip's picks (sum of each pick's walk to
+its nearest pick already on the trip) joins, while the cart has a free tote slot and units
+room. Every trip is routed; each order on it gets a tote slot (1, 2, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hub.errors import InvalidInput
+from hub.routing.distance import AisleGraph, closed_form, concat
+from hub.routing.layout import Layout, Points
+from hub.routing.route import Route, plan_route
+
+
+@dataclass(frozen=True)
+class OrderPicks:
+    order_id: str
+    locations: list[str]
+    units: int = 1
+
+
+@dataclass(frozen=True)
+class Trip:
+    zone: str | None
+    tote_of: dict[str, int]  # order id -> tote slot, 1-based
+    route: Route
+
+
+def split_by_zone(layout: Layout, locations: list[str]) -> dict[str | None, list[str]]:
+    """Locations grouped by pick zone (None: an aisle in no zone)."""
+    zones: dict[str | None, list[str]] = {}
+    for code in locations:
+        zones.setdefault(layout.zone_of(code), []).append(code)
+    return zones
+
+
+def plan_trips(layout: Layout, orders: list[OrderPicks], totes: int,
+               units_per_trip: int | None = None) -> list[Trip]:
+    """Picker trips for ``orders``: at most ``totes`` orders and ``units_per_trip`` units each."""
+    if totes < 1:
+        raise InvalidInput("a cart needs at least one tote slot")
+    ids = [o.order_id for o in orders]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("each order may appear once in a wave")
+    graph = None if layout.rectangular else AisleGraph(layout)
+    by_zone: dict[str | None, list[OrderPicks]] = {}
+    for order in orders:
+        if not order.locations:
+            raise InvalidInput(f"order {order.order_id} has no picks")
+        if units_per_trip is not None and order.units > units_per_trip:
+            raise InvalidInput(f"order {order.order_id} has {order.units} units; a trip holds "
+                               f"{units_per_trip}")
+        for zone, codes in split_by_zone(layout, order.locations).items():
+            by_zone.setdefault(zone, []).append(OrderPicks(order.order_id, codes, order.units))
+    trips: list[Trip] = []
+    for zone in sorted(by_zone, key=lambda z: (z is None, z or "")):
+        for group in _group(layout, by_zone[zone], totes, units_per_trip, graph):
+            codes = [code for order in group for code in order.locations]
+            tote_of = {order.order_id: slot for slot, order in enumerate(group, start=1)}
+            trips.append(Trip(zone, tote_of, plan_route(layout, codes, graph=graph)))
+    return trips
+
+
+def _group(layout: Layout, orders: list[OrderPicks], totes: int, units: int | None,
+           graph: AisleGraph | None) -> list[list[OrderPicks]]:
+    points = [layout.locate(o.locations) for o in orders]
+    depot = layout.depot()
+
+    def far(i: int) -> float:
+        if graph is not None:
+            return float(graph.matrix(concat(depot, points[i]))[0].max())
+        return float(closed_form(layout, depot, points[i]).max())
+
+    left = set(range(len(orders)))
+    groups: list[list[OrderPicks]] = []
+    while left:
+        seed = max(sorted(left), key=far)
+        trip, load = [seed], orders[seed].units
+        left.discard(seed)
+        while left and len(trip) < totes:
+            fits = [i for i in sorted(left) if units is None or load + orders[i].units <= units]
+            if not fits:
+                break
+            on_trip = concat(*(points[i] for i in trip))
+            best = min(fits, key=lambda i: _closeness(layout, points[i], on_trip, graph))
+            trip.append(best)
+            load += orders[best].units
+            left.discard(best)
+        groups.append([orders[i] for i in trip])
+    return groups
+
+
+def _closeness(layout: Layout, candidate: Points, on_trip: Points,
+               graph: AisleGraph | None) -> float:
+    if graph is not None:
+        both = concat(candidate, on_trip)
+        dist = graph.matrix(both)[: len(candidate), len(candidate):]
+    else:
+        dist = closed_form(layout, candidate, on_trip)
+    return float(np.min(dist, axis=1).sum())
