@@ -29,7 +29,7 @@ class _Search:
         masked = dist + np.diag(np.full(n, np.inf))
         self.near: list[list[int]] = np.argsort(masked, axis=1)[:, :k].tolist()
         self.t: list[int] = list(tour)
-        self.n = n
+        self.n = int(n)
         self.pos = [0] * n
         self._index()
 
