@@ -4,11 +4,14 @@ Each order's picks are split by pick zone first (a zone's device gets its own li
 a zone, trips are built by seed and closest-order: the order whose picks lie farthest from
 the depot opens a trip, then the order closest to the trip's picks (sum of each pick's walk to
 its nearest pick already on the trip) joins, while the cart has a free tote slot and units
-room. Every trip is routed; each order on it gets a tote slot (1, 2, ...).
+room. Then orders are moved or swapped between trips while that shortens the total walk
+(waves up to EXCHANGE_MAX orders per zone). Every trip is routed; each order on it gets a
+tote slot (1, 2, ...).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +20,8 @@ from hub.errors import InvalidInput
 from hub.routing.distance import AisleGraph, closed_form, concat
 from hub.routing.layout import Layout, Points
 from hub.routing.route import Route, plan_route
+
+EXCHANGE_MAX = 60
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,8 @@ def plan_trips(layout: Layout, orders: list[OrderPicks], totes: int,
             by_zone.setdefault(zone, []).append(OrderPicks(order.order_id, codes, order.units))
     trips: list[Trip] = []
     for zone in sorted(by_zone, key=lambda z: (z is None, z or "")):
-        for group in _group(layout, by_zone[zone], totes, units_per_trip, graph):
+        groups = _group(layout, by_zone[zone], totes, units_per_trip, graph)
+        for group in _exchange(layout, groups, totes, units_per_trip, graph):
             codes = [code for order in group for code in order.locations]
             tote_of = {order.order_id: slot for slot, order in enumerate(group, start=1)}
             trips.append(Trip(zone, tote_of, plan_route(layout, codes, graph=graph)))
@@ -105,3 +111,41 @@ def _closeness(layout: Layout, candidate: Points, on_trip: Points,
     else:
         dist = closed_form(layout, candidate, on_trip)
     return float(np.min(dist, axis=1).sum())
+
+
+def _exchange(layout: Layout, groups: list[list[OrderPicks]], totes: int, units: int | None,
+              graph: AisleGraph | None) -> list[list[OrderPicks]]:
+    """Move or swap orders between trips while the summed route length falls."""
+    if sum(len(g) for g in groups) > EXCHANGE_MAX or len(groups) < 2:
+        return groups
+    cache: dict[frozenset[str], float] = {}
+
+    def walk(group: list[OrderPicks]) -> float:
+        key = frozenset(o.order_id for o in group)
+        if key not in cache:
+            codes = [c for o in group for c in o.locations]
+            cache[key] = plan_route(layout, codes, budget_s=0.002, graph=graph).total_m \
+                if codes else 0.0
+        return cache[key]
+
+    def fits(group: list[OrderPicks]) -> bool:
+        return len(group) <= totes and (units is None or sum(o.units for o in group) <= units)
+
+    def step() -> bool:
+        for a, b in itertools.permutations(range(len(groups)), 2):
+            before = walk(groups[a]) + walk(groups[b])
+            for i, order in enumerate(groups[a]):
+                rest = groups[a][:i] + groups[a][i + 1:]
+                options = [(rest, [*groups[b], order])]
+                options += [([*rest, other], [*groups[b][:j], order, *groups[b][j + 1:]])
+                            for j, other in enumerate(groups[b])]
+                for new_a, new_b in options:
+                    if fits(new_a) and fits(new_b) and \
+                            walk(new_a) + walk(new_b) < before - 1e-9:
+                        groups[a], groups[b] = new_a, new_b
+                        return True
+        return False
+
+    while step():
+        pass
+    return [g for g in groups if g]

@@ -114,3 +114,25 @@ def test_released_picks_follow_the_route(routed_hub: Hub) -> None:
         (task,) = uow.repo.tasks_for_order(order_id)
         walk = [pick.location for pick in sorted(task.picks, key=lambda p: p.seq)]
     assert walk in (["A01-01-A", "A01-05-A", "A01-09-A"], ["A01-09-A", "A01-05-A", "A01-01-A"])
+
+
+def test_wave_from_released_orders(routed_hub: Hub, http: httpx.Client) -> None:
+    ids = []
+    for n, location in enumerate(("A01-02-A", "A04-09-A", "A01-03-A")):
+        sku = f"W{n}"
+        routed_hub.handle(commands.AddSku(sku, sku, f"5012345679{n:03d}", 100.0, 0))
+        routed_hub.handle(commands.AddLocation(location, "A", n))
+        routed_hub.handle(commands.ReceiveStock(sku, location, 5))
+        order_id, _ = routed_hub.handle(order(f"W-{n}", (sku, 2)))
+        routed_hub.handle(commands.ReleaseOrder(order_id))
+        ids.append(order_id)
+    trips = http.post("/waves", json={"order_ids": ids, "totes": 2}).json()
+    assert sorted(len(t["totes"]) for t in trips) == [1, 2]
+    pair = next(t for t in trips if len(t["totes"]) == 2)
+    assert set(pair["totes"]) == {ids[0], ids[2]}  # the two orders in aisle A01
+    assert sorted(pair["totes"].values()) == [1, 2]
+    assert {s["location"] for s in pair["route"]["stops"]} == {"A01-02-A", "A01-03-A"}
+    missing = http.post("/waves", json={"order_ids": ["ord_nope"], "totes": 2})
+    assert missing.status_code == 404
+    held, _ = routed_hub.handle(order("W-held", ("W0", 1), payment="pending"))
+    assert http.post("/waves", json={"order_ids": [held], "totes": 2}).status_code == 409
