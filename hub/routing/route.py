@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from hub.errors import InvalidInput
 from hub.routing import exact, ils, local_search, policies, single_block
 from hub.routing.distance import AisleGraph, stop_matrix
 from hub.routing.layout import FloatArray, Layout, Points
@@ -55,6 +56,11 @@ def solve_positions(layout: Layout, points: Points, method: Method = "auto",
             method = "exact"
         else:
             method = "local_search"
+    if method == "single_block" and not (layout.blocks == 1 and layout.rectangular):
+        raise InvalidInput("method single_block needs a one-block layout without obstacles")
+    if method == "exact" and n > exact.HELD_KARP_MAX:
+        raise InvalidInput(f"method exact takes at most {exact.HELD_KARP_MAX} distinct "
+                           f"locations, got {n}; use auto")
     if method == "single_block":
         order, _ = single_block.shortest_tour(layout, points)
     elif method == "exact":

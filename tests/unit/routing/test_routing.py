@@ -196,3 +196,14 @@ def test_batching_close_orders_share_a_trip() -> None:
               OrderPicks("near2", ["A01-03-A"]), OrderPicks("far2", ["A10-18-A"])]
     trips = plan_trips(layout, orders, totes=2)
     assert sorted(sorted(t.tote_of) for t in trips) == [["far1", "far2"], ["near1", "near2"]]
+
+
+def test_methods_that_cannot_apply_say_why() -> None:
+    rng = np.random.default_rng(12)
+    layout = _layout(aisles=8, blocks=2, bays=10)
+    with pytest.raises(InvalidInput, match="one-block"):
+        plan_route(layout, ["A01-01-A"], method="single_block")
+    codes = [layout.code(a, b) for a in range(8) for b in (1, 15)]
+    with pytest.raises(InvalidInput, match="at most"):
+        plan_route(layout, codes, method="exact")
+    assert plan_route(layout, _random_codes(layout, rng, 6), method="exact").method == "exact"
