@@ -17,6 +17,7 @@ from hub.routing.layout import FloatArray
 
 NEIGHBOURS = 12
 KICK_WINDOW = 50
+OR_OPT_MAX = 3  # longest segment an Or-opt move shifts
 ACCEPT_WORSE = 0.0  # relative: walk on through slightly longer tours
 EPS = 1e-9
 
@@ -93,7 +94,7 @@ class _Search:
         d, n = self.d, self.n
         p = self.pred(first)
         last = first
-        for k in range(1, min(3, n - 3) + 1):
+        for k in range(1, min(OR_OPT_MAX, n - 3) + 1):
             if k > 1:
                 last = self.succ(last)
                 if last == p:
