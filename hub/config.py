@@ -28,3 +28,5 @@ class Settings(BaseSettings):
     hub_id: str = "hub"
     demo_mode: bool = Field(default=False, description="the dashboard opens without a key "
                             "for browsers on this machine (set by `fulfil-hub demo`)")
+    layout_path: str | None = Field(
+        default=None, description="warehouse layout YAML; none orders picks by pick_sequence")

@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hub.bootstrap import Hub
-from hub.entrypoints.api import analytics, catalogue, devices, metrics, orders, problems
+from hub.entrypoints.api import (
+    analytics,
+    catalogue,
+    devices,
+    metrics,
+    orders,
+    problems,
+    routing,
+)
 from hub.entrypoints.dashboard import router as dashboard_router
 
 
@@ -20,6 +28,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(analytics.router)
     app.include_router(metrics.router)
     app.include_router(dashboard_router)
+    app.include_router(routing.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:

@@ -13,6 +13,7 @@ from hub.service_layer.context import HubContext
 from hub.service_layer.dispatch import assign_pick_tasks
 from hub.service_layer.outbox import queue_notification
 from hub.service_layer.unit_of_work import UnitOfWork
+from hub.service_layer.warehouse_layout import route_picks
 
 COLOURS = ("green", "blue", "magenta", "cyan", "yellow", "white")
 
@@ -89,7 +90,8 @@ def release_order(cmd: commands.ReleaseOrder, uow: UnitOfWork, ctx: HubContext) 
     task_ids = []
     for zone, wanted in sorted(by_zone.items()):
         task = PickTask(f"tsk_{uuid.uuid4().hex[:20]}", order.id, zone, None, colour, now)
-        walk = sorted(wanted, key=lambda pick: (sequence.get(pick[1], 0), pick[1]))
+        walk = route_picks(ctx.settings, wanted) or sorted(
+            wanted, key=lambda pick: (sequence.get(pick[1], 0), pick[1]))
         task.picks = [Pick(f"pk_{uuid.uuid4().hex[:20]}", sku, location, qty, seq)
                       for seq, (sku, location, qty) in enumerate(walk)]
         uow.repo.add(task)
