@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,3 +26,26 @@ class Settings(BaseSettings):
     weight_tolerance_g: float | None = Field(
         default=None, description="tolerance sent with pack jobs; none lets the bench decide")
     hub_id: str = "hub"
+    # --- sales channels and payments (hub/adapters/channels) ---
+    shopify_webhook_secret: SecretStr | None = Field(
+        default=None, description="Shopify app secret that signs webhooks")
+    shopify_webhook_secret_previous: SecretStr | None = Field(
+        default=None, description="the secret being rotated out; also accepted until removed")
+    shopify_location_id: str = "0"
+    woocommerce_webhook_secret: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_webhook_secret_previous: SecretStr | None = None
+    stripe_tolerance_s: float = Field(default=300.0, gt=0,
+                                      description="max age of a Stripe-Signature timestamp")
+    amazon_base_url: str = "https://sellingpartnerapi-eu.amazon.com"
+    amazon_access_token: SecretStr | None = None
+    amazon_marketplace_ids: str = Field(default="A1F83G8C2ARO7P",
+                                        description="comma-separated marketplace ids")
+    ebay_base_url: str = "https://api.ebay.com"
+    ebay_access_token: SecretStr | None = None
+    channel_poll_interval_s: float = Field(default=120.0, gt=0)
+    channel_poll_overlap_s: float = Field(
+        default=300.0, ge=0, description="each poll re-reads this much before the cursor")
+    channel_http_timeout_s: float = Field(default=20.0, gt=0)
+    channel_max_retries: int = Field(default=5, ge=0)
+    channel_backoff_s: float = Field(default=1.0, ge=0, description="first retry delay")
