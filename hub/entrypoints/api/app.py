@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hub.bootstrap import Hub
-from hub.entrypoints.api import catalogue, devices, orders, problems
+from hub.entrypoints.api import catalogue, channels, devices, orders, problems
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -16,6 +16,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(catalogue.router)
     app.include_router(devices.router)
+    app.include_router(channels.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:
