@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     channel_poll_interval_s: float = Field(default=120.0, gt=0)
     channel_poll_overlap_s: float = Field(
         default=300.0, ge=0, description="each poll re-reads this much before the cursor")
+    channel_first_poll_lookback_s: float = Field(
+        default=86400.0, gt=0, description="how far back the first poll of a channel reads")
     channel_http_timeout_s: float = Field(default=20.0, gt=0)
     channel_max_retries: int = Field(default=5, ge=0)
     channel_backoff_s: float = Field(default=1.0, ge=0, description="first retry delay")

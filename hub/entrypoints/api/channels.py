@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from hub.adapters.channel_repository import ChannelRepository
@@ -29,6 +28,7 @@ from hub.domain.commands import Command
 from hub.entrypoints.api.deps import ChannelOrOps, HubDep, Ops, UowDep
 from hub.entrypoints.api.schemas import Code
 from hub.errors import InvalidInput
+from hub.service_layer.channels.polling import handle_retrying
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/channels", tags=["channels"])
@@ -82,12 +82,7 @@ def _secrets(*values: Any) -> list[str]:
 
 
 def _handle(hub: Hub, command: Command) -> Any:
-    """Handle once more when a concurrent delivery of the same order won the insert race."""
-    try:
-        return hub.handle(command)
-    except IntegrityError:
-        log.info("channel_ingest_race_retried", command=type(command).__name__)
-        return hub.handle(command)
+    return handle_retrying(hub.handle, command)
 
 
 async def _ingest(hub: Hub, channel: str, body: bytes, delivery_id: str | None) -> IngestOut:

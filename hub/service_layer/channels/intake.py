@@ -90,7 +90,7 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
                            "; ".join(problems))
     repo.save_channel_order(order.channel, order.channel_ref, _line_rows(mapped),
                             order.updated_at, ctx.now())
-    order_id, _created = create_order(commands.CreateOrder(
+    order_id, created = create_order(commands.CreateOrder(
         channel=order.channel, channel_ref=order.channel_ref,
         lines=[commands.NewLine(m.sku, m.line.qty,
                                 m.line.unit_price.quantize(CENT, ROUND_HALF_EVEN))
@@ -98,6 +98,8 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
         ship_to=order.ship_to, currency=order.currency, total=order.total,
         payment_status=order.payment_status, customer_email=order.customer_email,
         service_level=order.service_level), uow, ctx)
+    if not created:  # a concurrent delivery stored it first (seen once its commit landed)
+        return IngestResult("duplicate", order.channel_ref, order_id=order_id)
     repo.resolve_quarantine(order.channel, order.channel_ref, order_id, ctx.now())
     uow.commit()
     log.info("channel_order_created", channel=order.channel, channel_ref=order.channel_ref,
