@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -118,4 +118,26 @@ class ChannelRepository:
         self.session.execute(stmt.on_conflict_do_update(
             index_elements=["name"], set_={"value": value, "updated_at": at}))
 
+    # --- stock that channels may sell ----------------------------------------------------
+    def lock_balances(self, skus: Sequence[str]) -> None:
+        """Serialise intakes of the same SKUs (PostgreSQL row locks; SQLite writers already
+        hold the database lock from BEGIN IMMEDIATE)."""
+        b = orm.stock_balances.c
+        self.session.execute(select(b.sku).where(b.sku.in_(list(skus)))
+                             .order_by(b.sku, b.location).with_for_update())
+
+    def free_stock(self, skus: Sequence[str]) -> dict[str, int]:
+        """on_hand - reserved - the demand of orders not yet released, per SKU."""
+        b, o, line = orm.stock_balances.c, orm.orders.c, orm.order_lines.c
+        result = {sku: 0 for sku in skus}
+        for sku, available in self.session.execute(
+                select(b.sku, func.sum(b.on_hand - b.reserved)).where(b.sku.in_(list(skus)))
+                .group_by(b.sku)):
+            result[sku] = int(available or 0)
+        for sku, demand in self.session.execute(
+                select(line.sku, func.sum(line.qty)).join(orm.orders, o.id == line.order_id)
+                .where(line.sku.in_(list(skus)), o.status.in_(["held", "ready"]))
+                .group_by(line.sku)):
+            result[sku] -= int(demand or 0)
+        return result
 

@@ -90,6 +90,7 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
                            "; ".join(problems))
     repo.save_channel_order(order.channel, order.channel_ref, _line_rows(mapped),
                             order.updated_at, ctx.now())
+    shortfall = _shortfall(repo, mapped)
     order_id, created = create_order(commands.CreateOrder(
         channel=order.channel, channel_ref=order.channel_ref,
         lines=[commands.NewLine(m.sku, m.line.qty,
@@ -101,10 +102,32 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
     if not created:  # a concurrent delivery stored it first (seen once its commit landed)
         return IngestResult("duplicate", order.channel_ref, order_id=order_id)
     repo.resolve_quarantine(order.channel, order.channel_ref, order_id, ctx.now())
+    reason = None
+    if shortfall:
+        # decided under the stock lock taken before create_order committed
+        stored = uow.repo.get_order(order_id, lock=True)
+        assert stored is not None
+        stored.record(Step.ORDER_RECEIVED, "oversold", ctx.now(), outcome="oversold",
+                      shortfall=shortfall)
+        reason = "oversold: " + ", ".join(
+            f"{sku} wants {s['wanted']}, {s['free']} free" for sku, s in shortfall.items())
     uow.commit()
     log.info("channel_order_created", channel=order.channel, channel_ref=order.channel_ref,
-             order_id=order_id)
-    return IngestResult("created", order.channel_ref, order_id=order_id)
+             order_id=order_id, oversold=bool(shortfall))
+    return IngestResult("created", order.channel_ref, order_id=order_id, reason=reason)
+
+
+def _shortfall(repo: ChannelRepository, mapped: list[MappedLine]) -> dict[str, dict[str, int]]:
+    """SKUs this order wants more of than is free once every unreleased order is served:
+    the order is flagged for the back-order/cancel rule (release will never reserve stock
+    that is not there)."""
+    wanted: dict[str, int] = {}
+    for m in mapped:
+        wanted[m.sku] = wanted.get(m.sku, 0) + m.line.qty
+    repo.lock_balances(sorted(wanted))
+    free = repo.free_stock(sorted(wanted))
+    return {sku: {"wanted": qty, "free": max(free[sku], 0)}
+            for sku, qty in sorted(wanted.items()) if qty > free[sku]}
 
 
 def _line_rows(mapped: list[MappedLine]) -> list[dict[str, Any]]:
