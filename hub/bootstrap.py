@@ -23,6 +23,7 @@ from hub.domain import channel_commands, commands
 from hub.entrypoints.mqtt_worker import DeviceMessageWorker
 from hub.service_layer.channels import intake as channel_intake
 from hub.service_layer.channels import payments as channel_payments
+from hub.service_layer.channels import stock_sync as channel_stock_sync
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
 from hub.service_layer.handlers import catalogue, devices, orders
@@ -44,6 +45,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     channel_commands.ReprocessQuarantined: channel_intake.reprocess,
     channel_commands.MapListing: channel_intake.map_listing,
     channel_commands.RecordPayment: channel_payments.record_payment,
+    channel_commands.TrackChannelStock: channel_stock_sync.track_stock,
 }
 
 

@@ -17,6 +17,7 @@ from hub.adapters.orm_channels import (
     channel_listings,
     channel_orders,
     channel_quarantine,
+    channel_stock,
 )
 
 
@@ -140,4 +141,44 @@ class ChannelRepository:
                 .group_by(line.sku)):
             result[sku] -= int(demand or 0)
         return result
+
+    # --- channel stock pushes (a coalescing outbox) --------------------------------------
+    def track_stock(self, channel: str, listing_key: str, sku: str, buffer: int,
+                    at: datetime) -> None:
+        stmt = self._insert(channel_stock).values(
+            channel=channel, listing_key=listing_key, sku=sku, buffer=buffer, desired=0,
+            dirty=True, updated_at=at)
+        self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["channel", "listing_key"],
+            set_={"sku": sku, "buffer": buffer, "dirty": True, "updated_at": at}))
+
+    def stock_rows(self, dirty_only: bool = False) -> Sequence[Row[Any]]:
+        c = channel_stock.c
+        stmt = select(channel_stock).order_by(c.channel, c.listing_key)
+        if dirty_only:
+            stmt = stmt.where(c.dirty.is_(True))
+        return self.session.execute(stmt).all()
+
+    def want_stock(self, channel: str, listing_key: str, desired: int, at: datetime) -> bool:
+        """Set the value to push; True when it changed (the row becomes dirty)."""
+        c = channel_stock.c
+        result = self.session.execute(update(channel_stock).where(
+            c.channel == channel, c.listing_key == listing_key, c.desired != desired).values(
+            desired=desired, dirty=True, updated_at=at))
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def stock_pushed(self, channel: str, listing_key: str, value: int, at: datetime) -> None:
+        """The channel took ``value``; clean unless a newer value arrived meanwhile."""
+        c = channel_stock.c
+        self.session.execute(update(channel_stock).where(
+            c.channel == channel, c.listing_key == listing_key).values(
+            pushed=value, dirty=c.desired != value, attempts=0, last_error=None,
+            updated_at=at))
+
+    def stock_push_failed(self, channel: str, listing_key: str, error: str,
+                          at: datetime) -> None:
+        c = channel_stock.c
+        self.session.execute(update(channel_stock).where(
+            c.channel == channel, c.listing_key == listing_key).values(
+            attempts=c.attempts + 1, last_error=error[:500], updated_at=at))
 

@@ -3,7 +3,18 @@ handled, poll cursors, and the channel's view of each order (line ids for pushes
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    true,
+)
 
 from hub.adapters.orm import TS, metadata
 
@@ -51,4 +62,20 @@ channel_orders = Table(
     Column("lines", JSON, nullable=False),  # [{line_ref, sku, qty, line_total}]
     Column("channel_updated_at", TS),
     Column("received_at", TS, nullable=False),
+)
+
+# One row per channel listing whose stock we push: the latest wanted value replaces any
+# value not yet pushed (coalescing), and stays dirty until the channel acknowledged it.
+channel_stock = Table(
+    "channel_stock", metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("listing_key", String(100), primary_key=True),  # inventory item, product, SKU
+    Column("sku", String(64), ForeignKey("skus.sku"), nullable=False),
+    Column("buffer", Integer, nullable=False, server_default="0"),
+    Column("desired", Integer, nullable=False, server_default="0"),
+    Column("pushed", Integer),
+    Column("dirty", Boolean, nullable=False, server_default=true()),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("updated_at", TS, nullable=False),
 )

@@ -52,3 +52,13 @@ class RecordPayment(Command):
     amount: Decimal | None = None
     currency: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackChannelStock(Command):
+    """Push available-to-sell of ``sku`` to a channel listing, less a safety ``buffer``."""
+
+    channel: str
+    listing_key: str
+    sku: str
+    buffer: int = 0

@@ -67,9 +67,25 @@ def upgrade() -> None:
         sa.Column("received_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("channel", "channel_ref", name=op.f("pk_channel_orders")),
     )
+    op.create_table(
+        "channel_stock",
+        sa.Column("channel", sa.String(32), nullable=False),
+        sa.Column("listing_key", sa.String(100), nullable=False),
+        sa.Column("sku", sa.String(64), nullable=False),
+        sa.Column("buffer", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("desired", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("pushed", sa.Integer(), nullable=True),
+        sa.Column("dirty", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("updated_at", TS, nullable=False),
+        sa.ForeignKeyConstraint(["sku"], ["skus.sku"], name=op.f("fk_channel_stock_sku_skus")),
+        sa.PrimaryKeyConstraint("channel", "listing_key", name=op.f("pk_channel_stock")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("channel_stock")
     op.drop_table("channel_orders")
     op.drop_table("channel_cursors")
     op.drop_table("channel_deliveries")

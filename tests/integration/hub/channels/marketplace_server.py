@@ -4,6 +4,7 @@ timeout) queued in front of them. It records every request it gets."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
@@ -36,6 +37,8 @@ class Seen:
     query: dict[str, list[str]]
     headers: dict[str, str]
     answered: int
+    method: str = "GET"
+    body: object = None
 
 
 class MarketplaceServer:
@@ -47,6 +50,12 @@ class MarketplaceServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                outer._answer(self)
+
+            def do_POST(self) -> None:
+                outer._answer(self)
+
+            def do_PUT(self) -> None:
                 outer._answer(self)
 
             def log_message(self, *args: object) -> None:
@@ -76,8 +85,11 @@ class MarketplaceServer:
         with self._lock:
             queue = self.failures.get(parts.path)
             failure = queue.popleft() if queue else None
+        length = int(handler.headers.get("Content-Length") or 0)
+        sent = json.loads(handler.rfile.read(length)) if length else None
         seen = Seen(time.monotonic(), parts.path, parse_qs(parts.query),
-                    {k.lower(): v for k, v in handler.headers.items()}, 0)
+                    {k.lower(): v for k, v in handler.headers.items()}, 0,
+                    handler.command, sent)
         self.requests.append(seen)
         if failure is not None:
             time.sleep(failure.stall_s)
@@ -85,7 +97,12 @@ class MarketplaceServer:
                 failure.headers
         else:
             sample = next((name for test, name in ROUTES if test(parts.path)), None)
-            status, body, headers = (200, raw(sample), {}) if sample else (404, b"{}", {})
+            if handler.command != "GET":  # a push (tracking, stock): accepted
+                status, body, headers = 200, b"{}", {}
+            elif sample:
+                status, body, headers = 200, raw(sample), {}
+            else:
+                status, body, headers = 404, b"{}", {}
         seen.answered = status
         try:
             handler.send_response(status)

@@ -11,7 +11,7 @@ from hub.adapters.db import make_engine
 from hub.adapters.orm import metadata
 
 TABLES = {"channel_listings", "channel_quarantine", "channel_deliveries", "channel_cursors",
-          "channel_orders"}
+          "channel_orders", "channel_stock"}
 
 
 def test_fresh_database_migrates_to_the_channel_tables(database_url: str) -> None:
