@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     shopify_webhook_secret_previous: SecretStr | None = Field(
         default=None, description="the secret being rotated out; also accepted until removed")
     shopify_location_id: str = "0"
+    shopify_base_url: str | None = Field(default=None,
+                                         description="https://<shop>.myshopify.com")
+    shopify_access_token: SecretStr | None = None
+    woocommerce_base_url: str | None = None
+    woocommerce_api_auth: SecretStr | None = Field(
+        default=None, description="consumer key and secret as ck_...:cs_...")
     woocommerce_webhook_secret: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_webhook_secret_previous: SecretStr | None = None

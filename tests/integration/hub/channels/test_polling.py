@@ -4,6 +4,7 @@ persisted cursor, overlap, duplicates, 401, 429 with Retry-After, 500s and timeo
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from itertools import pairwise
 
@@ -13,6 +14,7 @@ from hub.adapters.channel_repository import ChannelRepository
 from hub.adapters.channels.http import ChannelApiError, ChannelAuthError, ChannelHttp
 from hub.adapters.channels.polling import AmazonOrdersConnector, EbayOrdersConnector
 from hub.bootstrap import Hub
+from hub.domain import commands
 from hub.service_layer.channels.polling import PollReport, cursor_name, poll_once
 from tests.integration.hub.channels.marketplace_server import Failure, MarketplaceServer
 from tests.integration.hub.channels.support import map_samples
@@ -148,3 +150,28 @@ def test_overlapping_polls_at_the_same_time_store_one_order(
     statuses = sum((report.statuses for report in reports), start=type(reports[0].statuses)())
     assert dict(statuses) == {"created": 1, "duplicate": 2}
     assert order_count(warehouse) == 1
+
+
+def test_hub_workers_poll_from_settings(sqlite_url: str, market: MarketplaceServer) -> None:
+    from hub.bootstrap import bootstrap
+    from hub.config import Settings
+    from hub.service_layer.channels.workers import ChannelWorkers
+    from tests.integration.hub.conftest import SKUS
+
+    hub = bootstrap(Settings(database_url=sqlite_url, amazon_base_url=market.url,
+                             amazon_access_token="tok",  # type: ignore[arg-type]
+                             channel_poll_interval_s=0.1))
+    for sku in SKUS:
+        hub.handle(commands.AddSku(*sku))
+    map_samples(hub)
+    workers = ChannelWorkers(hub)
+    workers.start()
+    try:
+        deadline = time.monotonic() + 10
+        while order_count(hub) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        workers.stop()
+        hub.stop()
+    assert order_count(hub) == 1
+    assert market.requests[0].headers["x-amz-access-token"] == "tok"
