@@ -182,3 +182,16 @@ class ChannelRepository:
             c.channel == channel, c.listing_key == listing_key).values(
             attempts=c.attempts + 1, last_error=error[:500], updated_at=at))
 
+    # --- tracking back to the channels ---------------------------------------------------
+    def orders_awaiting_tracking_push(self, channels: Sequence[str], limit: int = 100
+                                      ) -> list[str]:
+        """Orders of these channels with a printed label whose tracking was not pushed."""
+        o, s, t = orm.orders.c, orm.shipments.c, orm.timeline_events.c
+        pushed = select(t.id).where(t.order_id == o.id, t.name == "channel_tracking_pushed")
+        rows = self.session.execute(
+            select(o.id).join(orm.shipments, s.order_id == o.id)
+            .where(o.channel.in_(list(channels)), s.label_printed_at.is_not(None),
+                   ~pushed.exists())
+            .order_by(s.label_printed_at).limit(limit))
+        return [row[0] for row in rows]
+

@@ -4,7 +4,10 @@ from settings (a channel takes part when its base URL and credentials are set)."
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any
+
+import structlog
 
 from hub.adapters.channels import AmazonAdapter, EbayAdapter, ShopifyAdapter, WooCommerceAdapter
 from hub.adapters.channels.base import ChannelAdapter
@@ -12,6 +15,9 @@ from hub.adapters.channels.http import ChannelHttp
 from hub.config import Settings
 from hub.service_layer.channels.polling import ChannelPoller, connectors_from_settings
 from hub.service_layer.channels.stock_sync import StockSync
+from hub.service_layer.channels.tracking import TrackingPusher
+
+log = structlog.get_logger(__name__)
 
 
 def push_clients(settings: Settings) -> dict[str, tuple[ChannelAdapter, ChannelHttp]]:
@@ -40,20 +46,38 @@ def push_clients(settings: Settings) -> dict[str, tuple[ChannelAdapter, ChannelH
 
 
 class ChannelWorkers:
+    """Polling on one thread; stock levels and tracking pushed on another."""
+
     def __init__(self, hub: Any) -> None:  # hub.bootstrap.Hub (imported lazily: no cycle)
         settings: Settings = hub.settings
+        self.interval_s = settings.channel_poll_interval_s
         self.poller = ChannelPoller(connectors_from_settings(settings), hub.handle, hub.uow,
                                     hub.ctx)
-        self.stock = StockSync(hub.uow, hub.ctx, push_clients(settings))
+        clients = push_clients(settings)
+        self.stock = StockSync(hub.uow, hub.ctx, clients)
+        self.tracking = TrackingPusher(hub.uow, hub.ctx, clients)
+        self._stop = threading.Event()
+        self._pusher = threading.Thread(target=self._push_loop, name="channel-push",
+                                        daemon=True)
 
     def start(self) -> None:
         if self.poller.connectors:
             self.poller.start()
         if self.stock.channels:
-            self.stock.start()
+            self._pusher.start()
 
     def stop(self) -> None:
-        for part, running in ((self.poller, bool(self.poller.connectors)),
-                              (self.stock, bool(self.stock.channels))):
-            if running:
-                part.stop()
+        self._stop.set()
+        if self.poller.connectors:
+            self.poller.stop()
+        if self._pusher.is_alive():
+            self._pusher.join(timeout=10)
+
+    def _push_loop(self) -> None:
+        while not self._stop.is_set():
+            for name, step in (("stock", self.stock.run_once), ("tracking", self.tracking.sweep)):
+                try:
+                    step()
+                except Exception:
+                    log.exception("channel_push_failed", part=name)
+            self._stop.wait(self.interval_s)
