@@ -206,3 +206,14 @@ def test_stripe_payments_release_the_hold(api: Api) -> None:
                         ("payment_mismatch", "amount_mismatch"), ("payment_confirmed", "ok")]
     release = httpx.post(f"{api.url}/orders/{order_id}/release", headers={"X-API-Key": api.ops})
     assert release.status_code == 200
+    refund = json.dumps({"id": "evt_4", "type": "charge.refunded", "data": {"object": {
+        "id": "ch_1", "object": "charge", "payment_intent": "pi_1", "amount_refunded": 1250,
+        "currency": "gbp", "metadata": {"order_id": order_id}}}}).encode()
+    assert stripe(refund).json()["status"] == "refunded"
+    last = httpx.get(f"{api.url}/orders/{order_id}/timeline",
+                     headers={"X-API-Key": api.ops}).json()[-1]
+    assert (last["name"], last["details"]["amount"], last["details"]["order_status"]) == (
+        "payment_refunded", "12.5", "released")  # recorded; the released order is not undone
+    ignored = stripe(json.dumps({"id": "evt_5", "type": "customer.created",
+                                 "data": {"object": {}}}).encode())
+    assert ignored.json()["status"] == "ignored"
