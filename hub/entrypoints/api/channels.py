@@ -9,6 +9,7 @@ same body when the channel sends no id) answers ``replayed`` and has no second e
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Any
@@ -35,6 +36,7 @@ router = APIRouter(prefix="/channels", tags=["channels"])
 
 SHOPIFY_ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled"}
 WOO_ORDER_TOPICS = {"order.created", "order.updated"}
+WOO_PING = re.compile(rb"webhook_id=\d{1,20}")
 # ISO 4217 currencies Stripe counts in whole units (no minor unit)
 ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX",
                 "VND", "VUV", "XAF", "XOF", "XPF"}
@@ -119,6 +121,10 @@ async def woocommerce_webhook(
         x_wc_webhook_topic: Annotated[str | None, Header()] = None,
         x_wc_webhook_delivery_id: Annotated[str | None, Header()] = None) -> IngestOut:
     body = await request.body()
+    if x_wc_webhook_signature is None and WOO_PING.fullmatch(body):
+        # WooCommerce pings the URL unsigned when a webhook is saved and refuses to save it
+        # unless the answer is 2xx; the ping carries nothing else
+        return IngestOut(status="ignored", reason="webhook ping")
     signatures.verify_base64(body, x_wc_webhook_signature,
                              _secrets(hub.settings.woocommerce_webhook_secret),
                              "X-WC-Webhook-Signature")

@@ -3,6 +3,8 @@ order's total releases the hold; a failure or refund is recorded and the order s
 
 from __future__ import annotations
 
+from typing import Any
+
 from hub.adapters.channel_repository import ChannelRepository
 from hub.domain import channel_commands as cc
 from hub.domain.model import OrderStatus, PaymentStatus
@@ -25,7 +27,7 @@ def record_payment(cmd: cc.RecordPayment, uow: UnitOfWork, ctx: HubContext) -> s
     if order is None:
         raise NotFound(f"order {cmd.order_id!r} not found")
     now, actor = ctx.now(), f"gateway:{cmd.provider}"
-    details = {"provider_ref": cmd.provider_ref, "event_id": cmd.event_id,
+    details: dict[str, Any] = {"provider_ref": cmd.provider_ref, "event_id": cmd.event_id,
                "amount": None if cmd.amount is None else str(cmd.amount),
                "currency": cmd.currency}
     result: str

@@ -85,7 +85,7 @@ def poll_once(connector: PollingConnector, handle: Callable[[Command], Any],
 def connectors_from_settings(settings: Settings) -> list[PollingConnector]:
     """The marketplaces that have a token configured."""
     connectors: list[PollingConnector] = []
-    common = {"timeout_s": settings.channel_http_timeout_s,
+    common: dict[str, Any] = {"timeout_s": settings.channel_http_timeout_s,
               "max_retries": settings.channel_max_retries,
               "backoff_s": settings.channel_backoff_s}
     if settings.amazon_access_token:

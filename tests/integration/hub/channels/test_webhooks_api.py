@@ -115,6 +115,11 @@ def test_woocommerce_signature_and_update_after_release(api: Api) -> None:
             "X-WC-Webhook-Topic": "order.updated", "X-WC-Webhook-Delivery-ID": delivery})
 
     assert woo(body, "1", secret="wrong").status_code == 401
+    ping = api.post("/channels/woocommerce/webhooks", b"webhook_id=17")
+    assert ping.status_code == 200 and ping.json()["status"] == "ignored"
+    unsigned = api.post("/channels/woocommerce/webhooks", body,
+                        **{"X-WC-Webhook-Topic": "order.created"})
+    assert unsigned.status_code == 401 and "missing" in unsigned.json()["detail"]
     created = woo(body, "1").json()
     assert created["status"] == "created"
     release = httpx.post(f"{api.url}/orders/{created['order_id']}/release",
