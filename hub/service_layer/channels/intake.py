@@ -17,9 +17,7 @@ import structlog
 from hub.adapters.channel_repository import ChannelRepository
 from hub.adapters.channels import ADAPTERS, AmazonAdapter, ShopifyAdapter
 from hub.adapters.channels.base import (
-    FAILED,
     PAID,
-    REFUNDED,
     ChannelAdapter,
     ChannelLine,
     ChannelOrder,
@@ -212,7 +210,7 @@ def _apply_payment(order: Order, status: str, now: datetime, actor: str) -> None
         order.status = OrderStatus.READY
         order.record(Step.PAYMENT, "payment_confirmed", now, actor=actor,
                      total=str(order.total), currency=order.currency)
-    elif status in (FAILED, REFUNDED):
+    else:  # pending, failed, refunded: not releasable until paid again
         order.status = OrderStatus.HELD
         order.record(Step.PAYMENT, f"payment_{status}", now, actor=actor,
                      outcome=f"payment_{status}")
