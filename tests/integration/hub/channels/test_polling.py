@@ -28,8 +28,9 @@ def market() -> MarketplaceServer:
         yield server  # type: ignore[misc]
 
 
-def amazon(server: MarketplaceServer, retries: int = 3) -> AmazonOrdersConnector:
-    return AmazonOrdersConnector(ChannelHttp(server.url, "tok", timeout_s=0.5,
+def amazon(server: MarketplaceServer, retries: int = 4, timeout_s: float = 2.0
+           ) -> AmazonOrdersConnector:
+    return AmazonOrdersConnector(ChannelHttp(server.url, "tok", timeout_s=timeout_s,
                                              max_retries=retries, backoff_s=0.05,
                                              auth_header="x-amz-access-token", auth_prefix=""),
                                  ["ATVPDKIKX0DER"])
@@ -83,16 +84,16 @@ def test_429_retry_after_500_and_timeout_are_retried(warehouse: Hub,
                                                      market: MarketplaceServer) -> None:
     map_samples(warehouse)
     market.fail(GET_ORDERS, Failure(429, {"Retry-After": "1"}), Failure(500),
-                Failure(200, stall_s=1.5))
-    report = poll(warehouse, amazon(market))
+                Failure(200, stall_s=3.0))
+    report = poll(warehouse, amazon(market, timeout_s=1.0))
     assert dict(report.statuses) == {"created": 1}
     tries = [seen for seen in market.requests if seen.path == GET_ORDERS][:4]
     assert [tries[0].answered, tries[1].answered, tries[3].answered] == [429, 500, 200]
     gaps = [later.at - earlier.at for earlier, later in pairwise(tries)]
     assert gaps[0] >= 0.95  # Retry-After: 1 honoured
     assert gaps[1] >= 0.1  # second back-off step: 0.05 * 2
-    # the client timed out at 0.5 s (not waiting out the 1.5 s stall), then waited 0.05 * 4
-    assert 0.5 + 0.2 <= gaps[2] < 1.5
+    # the client timed out at 1 s (not waiting out the 3 s stall), then waited 0.05 * 4
+    assert 1.0 + 0.2 <= gaps[2] < 3.0
 
 
 def test_401_stops_at_once_and_keeps_the_cursor(warehouse: Hub,
