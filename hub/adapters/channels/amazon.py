@@ -4,13 +4,17 @@ JSON_LISTINGS_FEED (fulfillment_availability.quantity)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import httpx
 
 from hub.adapters.channels.base import (
     FAILED,
     PAID,
     PENDING,
     ChannelAdapter,
+    ChannelHttpPort,
     ChannelLine,
     ChannelOrder,
     ChannelPayloadError,
@@ -25,7 +29,9 @@ from hub.adapters.channels.base import (
     quantity,
     text,
 )
+from hub.adapters.channels.http import ChannelApiError
 
+FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
 # Amazon's "Pending" means the buyer's payment is not yet authorised: hold the order until a
 # later poll brings it back as Unshipped.
 ORDER_STATUS = {"Pending": PENDING, "PendingAvailability": PENDING, "Unshipped": PAID,
@@ -120,8 +126,23 @@ class AmazonAdapter(ChannelAdapter):
         return ChannelRequest("POST", f"/orders/v0/orders/{order.channel_ref}/"
                               "shipmentConfirmation", body)
 
+    def send_stock(self, http: ChannelHttpPort, levels: dict[str, int]) -> None:
+        """Feeds API: create a feed document, upload the JSON_LISTINGS_FEED to the URL
+        Amazon returns (pre-signed: no credentials of ours go there), then create the feed."""
+        document = self.stock_request(levels).body
+        created = http.request("POST", "/feeds/2021-06-30/documents",
+                               json={"contentType": FEED_CONTENT_TYPE})
+        upload = httpx.put(created["url"], content=json.dumps(document).encode(),
+                           headers={"Content-Type": FEED_CONTENT_TYPE}, timeout=http.timeout_s)
+        if upload.status_code >= 300:
+            raise ChannelApiError(f"feed upload: {upload.status_code} {upload.text[:200]}")
+        http.request("POST", "/feeds/2021-06-30/feeds", json={
+            "feedType": "JSON_LISTINGS_FEED", "marketplaceIds": [self.marketplace_id],
+            "inputFeedDocumentId": created["feedDocumentId"]})
+
     def stock_request(self, levels: dict[str, int]) -> ChannelRequest:
-        """A JSON_LISTINGS_FEED document with one PATCH per seller SKU."""
+        """A JSON_LISTINGS_FEED document with one PATCH per seller SKU (the body to upload;
+        ``send_stock`` does the Feeds API calls around it)."""
         messages = [{"messageId": i, "sku": sku, "operationType": "PATCH",
                      "productType": "PRODUCT",
                      "patches": [{"op": "replace",

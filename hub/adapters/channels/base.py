@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 import pycountry
 
@@ -93,6 +93,13 @@ class ChannelRequest:
     body: dict[str, Any]
 
 
+class ChannelHttpPort(Protocol):
+    timeout_s: float
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json: Any = None) -> Any: ...
+
+
 class ChannelAdapter(ABC):
     """One sales channel. Parsing is pure; pushes are described, then sent by a connector."""
 
@@ -109,6 +116,11 @@ class ChannelAdapter(ABC):
     @abstractmethod
     def stock_request(self, levels: dict[str, int]) -> ChannelRequest:
         """The request that sets available-to-sell per channel listing key."""
+
+    def send_stock(self, http: ChannelHttpPort, levels: dict[str, int]) -> None:
+        """Send the stock levels; channels needing more than one call override this."""
+        request = self.stock_request(levels)
+        http.request(request.method, request.path, json=request.body)
 
 
 # --- helpers shared by the adapters --------------------------------------------------------

@@ -35,6 +35,7 @@ class ChannelHttp:
                  auth_header: str = "Authorization", auth_prefix: str = "Bearer ",
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
         headers = {"Accept": "application/json"}
         if token:
             headers[auth_header] = f"{auth_prefix}{token}"

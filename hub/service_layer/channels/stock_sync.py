@@ -82,9 +82,8 @@ class StockSync:
             size = BATCH.get(channel, 50)
             for start in range(0, len(wanted), size):
                 batch = dict(wanted[start:start + size])
-                request = adapter.stock_request(batch)
                 try:
-                    http.request(request.method, request.path, json=request.body)
+                    adapter.send_stock(http, batch)
                 except HubError as exc:
                     self._mark(channel, batch, error=exc.detail)
                     report.failed.extend((channel, key) for key in batch)

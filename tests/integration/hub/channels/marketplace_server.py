@@ -86,7 +86,11 @@ class MarketplaceServer:
             queue = self.failures.get(parts.path)
             failure = queue.popleft() if queue else None
         length = int(handler.headers.get("Content-Length") or 0)
-        sent = json.loads(handler.rfile.read(length)) if length else None
+        data = handler.rfile.read(length) if length else b""
+        try:
+            sent = json.loads(data) if data else None
+        except ValueError:
+            sent = data
         seen = Seen(time.monotonic(), parts.path, parse_qs(parts.query),
                     {k.lower(): v for k, v in handler.headers.items()}, 0,
                     handler.command, sent)
@@ -97,7 +101,13 @@ class MarketplaceServer:
                 failure.headers
         else:
             sample = next((name for test, name in ROUTES if test(parts.path)), None)
-            if handler.command != "GET":  # a push (tracking, stock): accepted
+            if parts.path == "/feeds/2021-06-30/documents":  # constructed, as documented
+                status, headers = 200, {}
+                body = json.dumps({"feedDocumentId": "doc-1",
+                                   "url": f"{self.url}/upload/doc-1"}).encode()
+            elif parts.path == "/feeds/2021-06-30/feeds":
+                status, body, headers = 202, b'{"feedId": "feed-1"}', {}
+            elif handler.command != "GET":  # a push (tracking, stock): accepted
                 status, body, headers = 200, b"{}", {}
             elif sample:
                 status, body, headers = 200, raw(sample), {}

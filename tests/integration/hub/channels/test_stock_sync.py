@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.adapters.channels import EbayAdapter, ShopifyAdapter
+from hub.adapters.channels import AmazonAdapter, EbayAdapter, ShopifyAdapter
 from hub.adapters.channels.http import ChannelHttp
 from hub.bootstrap import Hub
 from hub.domain import channel_commands as cc
@@ -64,3 +64,22 @@ def test_available_to_sell_per_channel_is_pushed_coalesced_and_retried(
     assert [body for path, body in pushes(market) if path == SHOPIFY_SET][-1] == {
         "location_id": "905684977", "inventory_item_id": "808950810", "available": 0}
     assert sync.run_once().pushed == []
+
+
+def test_amazon_stock_goes_through_the_feeds_api(warehouse: Hub,
+                                                 market: MarketplaceServer) -> None:
+    warehouse.handle(cc.TrackChannelStock("amazon", "CBA_OTF_1", "TEE", buffer=1))
+    http = ChannelHttp(market.url, "tok", timeout_s=2, max_retries=0, backoff_s=0,
+                       auth_header="x-amz-access-token", auth_prefix="")
+    sync = StockSync(warehouse.uow, warehouse.ctx,
+                     {"amazon": (AmazonAdapter(seller_id="SELLER1"), http)})
+    assert sync.run_once().pushed == [("amazon", "CBA_OTF_1", 9)]  # TEE: 10 on hand, 1 kept
+    create, upload, feed = market.requests
+    assert (create.method, create.path) == ("POST", "/feeds/2021-06-30/documents")
+    assert create.body == {"contentType": "application/json; charset=UTF-8"}
+    assert (upload.method, upload.path) == ("PUT", "/upload/doc-1")
+    assert "x-amz-access-token" not in upload.headers  # the pre-signed URL needs none
+    assert upload.body["messages"][0]["patches"][0]["value"] == [  # type: ignore[index]
+        {"fulfillment_channel_code": "DEFAULT", "quantity": 9}]
+    assert feed.body == {"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
+                         "inputFeedDocumentId": "doc-1"}
