@@ -58,6 +58,16 @@ class ListingIn(BaseModel):
     sku: Code
 
 
+class StockListingIn(BaseModel):
+    channel: Code
+    listing_key: str = Field(min_length=1, max_length=100, description=(
+        "what the channel's stock API names: Shopify inventory_item_id, WooCommerce product "
+        "id, Amazon seller SKU, eBay inventory SKU"))
+    sku: Code
+    buffer: int = Field(default=0, ge=0, le=1_000_000,
+                        description="units kept back from this channel")
+
+
 class QuarantineOut(BaseModel):
     id: int
     channel: str
@@ -224,3 +234,11 @@ def add_listing(body: ListingIn, hub: HubDep, _: Ops) -> Response:
 def listings(uow: UowDep, _: Ops, channel: str | None = None) -> list[ListingIn]:
     return [ListingIn(channel=row.channel, listing_key=row.listing_key, sku=row.sku)
             for row in ChannelRepository(uow.session).listings(channel)]
+
+
+@router.post("/stock-listings", status_code=204)
+def track_stock(body: StockListingIn, hub: HubDep, _: Ops) -> Response:
+    """Push available-to-sell of ``sku`` (less ``buffer``) to this channel listing."""
+    hub.handle(cc.TrackChannelStock(body.channel, body.listing_key, body.sku, body.buffer))
+    return Response(status_code=204)
+

@@ -151,6 +151,14 @@ def test_quarantine_fix_and_reprocess_over_the_api(api: Api) -> None:
     unknown = httpx.post(f"{api.url}/channels/listings", headers={"X-API-Key": api.ops},
                          json={"channel": "shopify", "listing_key": "x", "sku": "NOPE"})
     assert unknown.status_code == 404
+    stock = httpx.post(f"{api.url}/channels/stock-listings", headers={"X-API-Key": api.ops},
+                       json={"channel": "shopify", "listing_key": "808950810", "sku": "MUG",
+                             "buffer": 2})
+    assert stock.status_code == 204
+    negative = httpx.post(f"{api.url}/channels/stock-listings", headers={"X-API-Key": api.ops},
+                          json={"channel": "shopify", "listing_key": "1", "sku": "MUG",
+                                "buffer": -1})
+    assert negative.status_code == 422 and "buffer" in negative.json()["detail"]
     done = httpx.post(f"{api.url}/channels/quarantine/{listed[0]['id']}/reprocess",
                       headers={"X-API-Key": api.ops}).json()
     assert done["status"] == "created"
