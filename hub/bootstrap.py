@@ -19,8 +19,11 @@ from hub.adapters.embedded_broker import EmbeddedBroker
 from hub.adapters.mqtt import HubMqtt
 from hub.adapters.notifications.base import LogNotifier, Notifier
 from hub.config import Settings
-from hub.domain import commands
+from hub.domain import channel_commands, commands
 from hub.entrypoints.mqtt_worker import DeviceMessageWorker
+from hub.service_layer.channels import intake as channel_intake
+from hub.service_layer.channels import payments as channel_payments
+from hub.service_layer.channels import stock_sync as channel_stock_sync
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
 from hub.service_layer.handlers import catalogue, devices, orders
@@ -38,6 +41,12 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     commands.AdjustStock: catalogue.adjust_stock,
     commands.DeviceMessage: devices.handle_device_message,
     commands.DeviceBatch: devices.handle_device_batch,
+    channel_commands.IngestChannelOrder: channel_intake.ingest_payload,
+    channel_commands.ImportCsvOrders: channel_intake.import_csv,
+    channel_commands.ReprocessQuarantined: channel_intake.reprocess,
+    channel_commands.MapListing: channel_intake.map_listing,
+    channel_commands.RecordPayment: channel_payments.record_payment,
+    channel_commands.TrackChannelStock: channel_stock_sync.track_stock,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,3 +30,34 @@ class Settings(BaseSettings):
                             "for browsers on this machine (set by `fulfil-hub demo`)")
     layout_path: str | None = Field(
         default=None, description="warehouse layout YAML; none orders picks by pick_sequence")
+    # --- sales channels and payments (hub/adapters/channels) ---
+    shopify_webhook_secret: SecretStr | None = Field(
+        default=None, description="Shopify app secret that signs webhooks")
+    shopify_webhook_secret_previous: SecretStr | None = Field(
+        default=None, description="the secret being rotated out; also accepted until removed")
+    shopify_location_id: str = "0"
+    shopify_base_url: str | None = Field(default=None,
+                                         description="https://<shop>.myshopify.com")
+    shopify_access_token: SecretStr | None = None
+    woocommerce_base_url: str | None = None
+    woocommerce_api_auth: SecretStr | None = Field(
+        default=None, description="consumer key and secret as ck_...:cs_...")
+    woocommerce_webhook_secret: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_webhook_secret_previous: SecretStr | None = None
+    stripe_tolerance_s: float = Field(default=300.0, gt=0,
+                                      description="max age of a Stripe-Signature timestamp")
+    amazon_base_url: str = "https://sellingpartnerapi-eu.amazon.com"
+    amazon_access_token: SecretStr | None = None
+    amazon_marketplace_ids: str = Field(default="A1F83G8C2ARO7P",
+                                        description="comma-separated marketplace ids")
+    ebay_base_url: str = "https://api.ebay.com"
+    ebay_access_token: SecretStr | None = None
+    channel_poll_interval_s: float = Field(default=120.0, gt=0)
+    channel_poll_overlap_s: float = Field(
+        default=300.0, ge=0, description="each poll re-reads this much before the cursor")
+    channel_first_poll_lookback_s: float = Field(
+        default=86400.0, gt=0, description="how far back the first poll of a channel reads")
+    channel_http_timeout_s: float = Field(default=20.0, gt=0)
+    channel_max_retries: int = Field(default=5, ge=0)
+    channel_backoff_s: float = Field(default=1.0, ge=0, description="first retry delay")

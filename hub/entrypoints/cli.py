@@ -52,10 +52,15 @@ def serve(host: Annotated[str | None, typer.Option(help="API address")] = None,
         hub = bootstrap(settings, start_messaging=True)
     except (HubError, ConnectionError) as exc:
         raise _fail(str(exc)) from None
+    from hub.service_layer.channels.workers import ChannelWorkers
+
+    channel_workers = ChannelWorkers(hub)  # marketplace polling and stock sync
+    channel_workers.start()
     try:
         uvicorn.run(create_app(hub), host=host or settings.api_host,
                     port=port if port is not None else settings.api_port, log_level="warning")
     finally:
+        channel_workers.stop()
         hub.stop()
 
 

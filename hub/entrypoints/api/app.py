@@ -14,6 +14,7 @@ from hub.entrypoints.api import (
     problems,
     routing,
 )
+from hub.entrypoints.api import channels as channel_routes
 from hub.entrypoints.dashboard import router as dashboard_router
 
 
@@ -29,6 +30,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(dashboard_router)
     app.include_router(routing.router)
+    app.include_router(channel_routes.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:

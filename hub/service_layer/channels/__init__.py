@@ -1,0 +1,1 @@
+"""Channel orders into canonical orders: mapping, quarantine, updates, payments."""
