@@ -93,7 +93,8 @@ def replay_server() -> Iterator[ReplayServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(state))
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield state
