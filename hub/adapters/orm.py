@@ -233,3 +233,4 @@ def start_mappers() -> None:
                               cascade="all, delete-orphan", lazy="selectin"),
     }, version_id_col=orders.c.version)
     start_mappers.done = True  # type: ignore[attr-defined]
+from hub.adapters import orm_couriers as _orm_couriers  # noqa: E402,F401
