@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from edge.wire import topics
 from hub.adapters import migrate, orm
 from hub.adapters.couriers.base import Courier
-from hub.adapters.couriers.manual import ManualCourier
+from hub.adapters.couriers.factory import build_courier
 from hub.adapters.db import make_engine
 from hub.adapters.embedded_broker import EmbeddedBroker
 from hub.adapters.mqtt import HubMqtt
@@ -117,7 +117,7 @@ def bootstrap(settings: Settings | None = None, *, courier: Courier | None = Non
     if settings.auto_migrate:
         migrate.upgrade(engine)
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
-    ctx = HubContext(settings=settings, courier=courier or ManualCourier())
+    ctx = HubContext(settings=settings, courier=courier or build_courier(settings))
     handlers = {kind: partial(handler, ctx=ctx) for kind, handler in COMMAND_HANDLERS.items()}
     bus = MessageBus(lambda: UnitOfWork(session_factory), handlers, {})
     hub = Hub(settings, engine, ctx, bus, notifier or LogNotifier(), session_factory)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,3 +28,16 @@ class Settings(BaseSettings):
     weight_tolerance_g: float | None = Field(
         default=None, description="tolerance sent with pack jobs; none lets the bench decide")
     hub_id: str = "hub"
+    courier_rates: str | None = Field(
+        default=None, description="rate-card YAML (zones, services, overrides); none books "
+                                  "everything with the built-in manual courier")
+    couriers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description='JSON: courier -> adapter options, e.g. '
+        '{"royalmail": {"base_url": "https://api.parcel.royalmail.com/api/v1", "token": "..."}}')
+    courier_timeout_s: float = Field(default=10.0, gt=0)
+    courier_booking_attempts: int = Field(default=3, ge=1, le=10)
+    courier_ledger_url: str | None = Field(
+        default=None, description="booking ledger database; default: the hub's (SQLite: a "
+                                  "sibling file)")
+    ship_from: dict[str, Any] = Field(default_factory=dict,
+                                      description="JSON address parcels are collected from")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -58,6 +58,7 @@ class BookingRequest:
     channel: str = ""
     skus: tuple[str, ...] = ()
     ship_from: dict[str, Any] = field(default_factory=dict)
+    deliver_by: date | None = None  # the order's promise, when it has a date
     why: str = ""  # the rules' explanation, carried into the Booking
 
 
