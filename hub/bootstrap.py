@@ -24,6 +24,7 @@ from hub.entrypoints.mqtt_worker import DeviceMessageWorker
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
 from hub.service_layer.handlers import catalogue, devices, orders
+from hub.service_layer.handlers import couriers as courier_handlers
 from hub.service_layer.messagebus import MessageBus
 from hub.service_layer.unit_of_work import UnitOfWork
 
@@ -37,6 +38,11 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     commands.ReceiveStock: catalogue.receive_stock,
     commands.AdjustStock: catalogue.adjust_stock,
     commands.DeviceMessage: devices.handle_device_message,
+    courier_handlers.CloseDay: courier_handlers.close_day,
+    courier_handlers.ScanOut: courier_handlers.scan_out,
+    courier_handlers.Dispatch: courier_handlers.dispatch,
+    courier_handlers.RecordTracking: courier_handlers.record_tracking,
+    courier_handlers.ReprintLabel: courier_handlers.reprint_label,
 }
 
 

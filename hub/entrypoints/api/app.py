@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from hub.bootstrap import Hub
 from hub.entrypoints.api import catalogue, devices, orders, problems
+from hub.entrypoints.api import couriers as couriers_api
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -16,6 +17,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(catalogue.router)
     app.include_router(devices.router)
+    app.include_router(couriers_api.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:

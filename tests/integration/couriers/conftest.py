@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
+from hub.bootstrap import Hub, bootstrap
+from hub.config import Settings
+from hub.domain import commands
+from tests.integration.couriers.flow import CARD
 from tests.integration.couriers.replay import ReplayServer, replay_server
+from tests.integration.hub.conftest import LOCATIONS, SKUS
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "couriers"
 
@@ -35,3 +40,22 @@ def keys_within(ours: Any, theirs: Any, path: str = "$") -> list[str]:
 def server() -> Iterator[ReplayServer]:
     with replay_server() as state:
         yield state
+
+
+@pytest.fixture
+def hub(database_url: str, tmp_path: Path, server: ReplayServer) -> Iterator[Hub]:
+    card = tmp_path / "rates.yaml"
+    card.write_text(CARD)
+    instance = bootstrap(Settings(
+        database_url=database_url, site="test", courier_rates=str(card),
+        couriers={"royalmail": {"base_url": server.url}},
+        courier_ledger_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        ship_from={"name": "Dock", "line1": "1 Way", "city": "Leeds", "country": "GB"}))
+    for sku in SKUS:
+        instance.handle(commands.AddSku(*sku))
+    for location in LOCATIONS:
+        instance.handle(commands.AddLocation(*location))
+    instance.handle(commands.ReceiveStock("MUG", "A01-01-A", 3))
+    instance.handle(commands.ReceiveStock("TEE", "A01-02-A", 10))
+    yield instance
+    instance.stop()

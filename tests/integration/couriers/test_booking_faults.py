@@ -21,9 +21,12 @@ from hub.adapters.couriers.royalmail import RoyalMailClickAndDrop
 from hub.adapters.db import make_engine
 from hub.adapters.orm_couriers import courier_bookings
 from hub.domain.tracking import is_valid_s10, s10_number
+from tests.integration.couriers.conftest import sample
 from tests.integration.couriers.replay import ReplayServer, Stall, replay_server
 
 TIMEOUT_S = 0.15
+SAMPLE_PDF = base64.b64decode(sample("courier_dhl_express_mydhl_shipment_response.json")
+                              ["documents"][0]["content"])
 
 
 class ClickAndDropState:
@@ -45,7 +48,7 @@ class ClickAndDropState:
             order = {"orderIdentifier": number, "orderReference": item["orderReference"],
                      "createdOn": "2026-11-26T10:00:00Z",
                      "trackingNumber": s10_number("TT", number, "GB"),
-                     "label": base64.b64encode(b"%PDF-label-" + str(number).encode()).decode()}
+                     "label": base64.b64encode(SAMPLE_PDF).decode()}
             self.orders.append(order)  # booked, whatever happens to the answer
             stall = self.rng.random() < self.timeout_share
             self.timeouts += stall
