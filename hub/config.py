@@ -39,5 +39,8 @@ class Settings(BaseSettings):
     courier_ledger_url: str | None = Field(
         default=None, description="booking ledger database; default: the hub's (SQLite: a "
                                   "sibling file)")
+    tracking_formats_dir: str | None = Field(
+        default=None, description="folder of courier_tracking_number_format_*.json files: "
+                                  "booked tracking numbers are checked against them")
     ship_from: dict[str, Any] = Field(default_factory=dict,
                                       description="JSON address parcels are collected from")

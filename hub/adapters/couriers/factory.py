@@ -21,6 +21,7 @@ from hub.adapters.couriers.ruled import RulesCourier
 from hub.adapters.couriers.ups import Ups
 from hub.config import Settings
 from hub.domain.courier_rules import overrides_from_config, services_from_config
+from hub.domain.tracking_formats import TrackingValidator, load_formats
 
 NETWORK_ADAPTERS: dict[str, Callable[..., Courier]] = {
     "royalmail": RoyalMailClickAndDrop, "dpd": DpdUk, "ups": Ups, "dhl": DhlExpress,
@@ -60,5 +61,9 @@ def build_courier(settings: Settings, ledger: BookingLedger | None = None) -> Co
         options = {"timeout_s": settings.courier_timeout_s, **options}
         couriers[name] = IdempotentCourier(NETWORK_ADAPTERS[name](**options), ledger,
                                            attempts=settings.courier_booking_attempts)
+    validator = None
+    if settings.tracking_formats_dir:
+        validator = TrackingValidator(load_formats(sorted(
+            Path(settings.tracking_formats_dir).glob("*tracking_number_format*.json"))))
     return RulesCourier(services_from_config(document), overrides_from_config(document),
-                        couriers, ship_from=settings.ship_from)
+                        couriers, ship_from=settings.ship_from, validator=validator)

@@ -24,6 +24,11 @@ from hub.domain.courier_rules import (
     Service,
     choose_service,
 )
+from hub.domain.tracking_formats import TrackingValidator
+
+# our courier -> its code in the published tracking-number formats
+TRACKING_FORMATS = {"royalmail": "s10", "manual": "s10", "ups": "ups", "dhl": "dhl",
+                    "dpd": "dpd", "yodel": "yodel"}
 
 
 def _utcnow() -> datetime:
@@ -35,7 +40,8 @@ class RulesCourier(Courier):
 
     def __init__(self, services: list[Service], overrides: list[Override],
                  couriers: Mapping[str, Courier], *, ship_from: dict[str, Any] | None = None,
-                 now: Callable[[], datetime] = _utcnow) -> None:
+                 now: Callable[[], datetime] = _utcnow,
+                 validator: TrackingValidator | None = None) -> None:
         missing = sorted({s.courier for s in services} - set(couriers))
         if missing:
             raise ValueError(f"rate cards name couriers that are not configured: {missing}")
@@ -44,6 +50,7 @@ class RulesCourier(Courier):
         self.couriers = dict(couriers)
         self.ship_from = ship_from or {}
         self.now = now
+        self.validator = validator
 
     def decide(self, request: BookingRequest) -> Decision:
         parcel = Parcel(weight_g=request.weight_g,
@@ -60,8 +67,20 @@ class RulesCourier(Courier):
         booking = courier.book(replace(request, service_code=decision.service.code,
                                        why=decision.why,
                                        ship_from=request.ship_from or self.ship_from))
-        return replace(booking, why=decision.why,
+        why = decision.why + self.check_tracking_number(booking)
+        return replace(booking, why=why,
                        cost=booking.cost if booking.cost is not None else decision.price)
+
+    def check_tracking_number(self, booking: Booking) -> str:
+        """A note for the timeline: does the number match the courier's published format?
+        (The label is bought either way; a mismatch is for a person to look at.)"""
+        code = TRACKING_FORMATS.get(booking.courier)
+        if self.validator is None or code is None or code not in self.validator.formats:
+            return ""
+        matches = self.validator.matching(booking.tracking_number, code)
+        if matches:
+            return f"; tracking number is a valid {matches[0].name} number"
+        return f"; WARNING: tracking number {booking.tracking_number} is not a valid {code} number"
 
     def courier(self, name: str) -> Courier:
         if name not in self.couriers:

@@ -50,6 +50,7 @@ def hub(database_url: str, tmp_path: Path, server: ReplayServer) -> Iterator[Hub
         database_url=database_url, site="test", courier_rates=str(card),
         couriers={"royalmail": {"base_url": server.url}},
         courier_ledger_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        tracking_formats_dir=str(SAMPLES),
         ship_from={"name": "Dock", "line1": "1 Way", "city": "Leeds", "country": "GB"}))
     for sku in SKUS:
         instance.handle(commands.AddSku(*sku))

@@ -19,6 +19,7 @@ def test_cheapest_service_is_booked_with_the_courier_and_explained(
     assert booked.details["courier"] == "royalmail" and booked.details["service"] == "TPS48"
     assert booked.details["why"].startswith("royalmail:TPS48 at 3.20")
     assert "manual:VAN 8.00" in booked.details["why"]
+    assert booked.details["why"].endswith("tracking number is a valid S10 number")
     assert events["tracking_recorded"].details["tracking_number"] == \
         state.orders[0]["trackingNumber"]
     sent = server.requests("POST", "/orders")[0].body["items"][0]
