@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from edge.wire import messages as wire
 from edge.wire import topics
 from edge.wire.codec import WireError, decode
+from hub.adapters.couriers.base import CourierError
 from hub.domain.commands import DeviceMessage
 from hub.errors import HubError
 from hub.service_layer.context import HubContext
@@ -77,6 +78,10 @@ class DeviceMessageWorker:
         except SQLAlchemyError:
             log.exception("device_event_not_stored", topic=topic, msg_id=message.msg_id)
             return "retry"  # not acked: the device sends it again
+        except CourierError as exc:  # courier down or slow: the booking ledger makes a resend safe
+            log.warning("device_event_deferred", topic=topic, msg_id=message.msg_id,
+                        reason=str(exc))
+            return "retry"
         if isinstance(message, wire.EventBase):
             self._ack(message.device_id, message.msg_id)
         self.after()

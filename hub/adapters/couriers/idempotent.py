@@ -63,7 +63,8 @@ class IdempotentCourier(Courier):
                 continue
             except CourierUnavailable as exc:
                 last = exc
-                time.sleep(self.backoff_s * (attempt + 1))
+                if attempt + 1 < self.attempts:
+                    time.sleep(self.backoff_s * (attempt + 1))
                 continue
             except CourierRejected as exc:
                 self.ledger.failed(request.parcel_id, str(exc))

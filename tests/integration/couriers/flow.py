@@ -29,7 +29,8 @@ def event(model: type[wire.EventBase], seq: int, **fields: Any) -> commands.Devi
     return commands.DeviceMessage(topics.event("test", "bench-1", message.type), message)
 
 
-def pick_and_pack(hub: Hub, ref: str, sku: str, qty: int, weight_g: float) -> str:
+def pick(hub: Hub, ref: str, sku: str, qty: int) -> tuple[str, int]:
+    """A released and fully picked order; returns its id and the last event seq used."""
     order_id, _ = hub.handle(order(ref, (sku, qty)))
     hub.handle(commands.ReleaseOrder(order_id))
     with hub.uow() as uow:
@@ -42,9 +43,19 @@ def pick_and_pack(hub: Hub, ref: str, sku: str, qty: int, weight_g: float) -> st
             hub.handle(event(wire.PickConfirmed, seq, task_id=task_id, pick_id=pick_id,
                              order_id=order_id, sku=pick_sku, location=location, qty=pick_qty,
                              method="scan"))
-    hub.handle(event(wire.PackVerified, seq + 1, order_id=order_id,
-                     lines=[wire.PackedLine(sku=sku, qty=qty)], weight_g=weight_g,
-                     expected_g=weight_g, tolerance_g=20.0))
+    return order_id, seq
+
+
+def pack_event(order_id: str, seq: int, sku: str, qty: int,
+               weight_g: float) -> commands.DeviceMessage:
+    return event(wire.PackVerified, seq, order_id=order_id,
+                 lines=[wire.PackedLine(sku=sku, qty=qty)], weight_g=weight_g,
+                 expected_g=weight_g, tolerance_g=20.0)
+
+
+def pick_and_pack(hub: Hub, ref: str, sku: str, qty: int, weight_g: float) -> str:
+    order_id, seq = pick(hub, ref, sku, qty)
+    hub.handle(pack_event(order_id, seq + 1, sku, qty, weight_g))
     return order_id
 
 
