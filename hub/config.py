@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     couriers: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description='JSON: courier -> adapter options, e.g. '
         '{"royalmail": {"base_url": "https://api.parcel.royalmail.com/api/v1", "token": "..."}}')
+    courier_timezone: str = Field(default="Europe/London",
+                                  description="where courier cut-off times are read")
     courier_timeout_s: float = Field(default=10.0, gt=0)
     courier_booking_attempts: int = Field(default=3, ge=1, le=10)
     courier_ledger_url: str | None = Field(

@@ -4,8 +4,10 @@ otherwise the rules over the configured couriers (network ones behind the bookin
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -65,5 +67,7 @@ def build_courier(settings: Settings, ledger: BookingLedger | None = None) -> Co
     if settings.tracking_formats_dir:
         validator = TrackingValidator(load_formats(sorted(
             Path(settings.tracking_formats_dir).glob("*tracking_number_format*.json"))))
+    zone = ZoneInfo(settings.courier_timezone)
     return RulesCourier(services_from_config(document), overrides_from_config(document),
-                        couriers, ship_from=settings.ship_from, validator=validator)
+                        couriers, ship_from=settings.ship_from, validator=validator,
+                        now=lambda: datetime.now(zone))
