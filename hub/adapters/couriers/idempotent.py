@@ -30,6 +30,10 @@ from hub.adapters.couriers.ledger import BookingLedger
 log = structlog.get_logger(__name__)
 
 
+class CannotReconcile(CourierRejected):
+    """A timed-out booking with a courier that can't be asked: a person must check."""
+
+
 class IdempotentCourier(Courier):
     def __init__(self, inner: Courier, ledger: BookingLedger, *, attempts: int = 3,
                  backoff_s: float = 0.5) -> None:
@@ -46,25 +50,37 @@ class IdempotentCourier(Courier):
             return entry.booking
         must_reconcile = existed and entry.attempts > 0
         last: CourierError | None = None
-        for attempt in range(self.attempts):
-            if must_reconcile:
-                found = self._reconcile(request)
+        sends = asks = 0
+        while True:
+            if must_reconcile:  # the courier may hold a booking: ask before sending again
+                if asks >= self.attempts:
+                    break
+                asks += 1
+                try:
+                    found = self._reconcile(request)
+                except (CourierTimeout, CourierUnavailable) as exc:
+                    last = exc
+                    self._pause(asks)
+                    continue
                 if found is not None:
                     self.ledger.booked(request.parcel_id, found)
                     log.info("booking_reconciled", parcel_id=request.parcel_id,
                              tracking_number=found.tracking_number)
                     return found
+                must_reconcile = False
+            if sends >= self.attempts:
+                break
+            sends += 1
             self.ledger.attempt(request.parcel_id)
             try:
                 booking = self.inner.book(request)
             except CourierTimeout as exc:
                 last, must_reconcile = exc, True
-                log.warning("booking_timed_out", parcel_id=request.parcel_id, attempt=attempt)
+                log.warning("booking_timed_out", parcel_id=request.parcel_id, attempt=sends)
                 continue
             except CourierUnavailable as exc:
                 last = exc
-                if attempt + 1 < self.attempts:
-                    time.sleep(self.backoff_s * (attempt + 1))
+                self._pause(sends)
                 continue
             except CourierRejected as exc:
                 self.ledger.failed(request.parcel_id, str(exc))
@@ -72,14 +88,18 @@ class IdempotentCourier(Courier):
             self.ledger.booked(request.parcel_id, booking)
             return booking
         raise CourierUnavailable(self.name, f"parcel {request.parcel_id} not booked after "
-                                 f"{self.attempts} attempts (left pending): {last}")
+                                 f"{sends} sends and {asks} look-ups (left pending): {last}")
+
+    def _pause(self, tries: int) -> None:
+        if tries < self.attempts:
+            time.sleep(self.backoff_s * tries)
 
     def _reconcile(self, request: BookingRequest) -> Booking | None:
         try:
             return self.inner.find_booking(request)
         except CourierUnsupported as exc:
-            raise CourierTimeout(self.name, f"parcel {request.parcel_id} may be booked and "
-                                 "the courier cannot be asked; left pending") from exc
+            raise CannotReconcile(self.name, f"parcel {request.parcel_id} may be booked and "
+                                  "the courier cannot be asked; left pending") from exc
 
     def rate(self, request: BookingRequest) -> list[Rate]:
         return self.inner.rate(request)

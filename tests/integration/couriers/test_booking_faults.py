@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from hub.adapters import migrate, orm
 from hub.adapters.couriers.base import BookingRequest, CourierRejected, CourierTimeout
-from hub.adapters.couriers.idempotent import IdempotentCourier
+from hub.adapters.couriers.dpd import DpdUk
+from hub.adapters.couriers.idempotent import CannotReconcile, IdempotentCourier
 from hub.adapters.couriers.ledger import BookingLedger
 from hub.adapters.couriers.royalmail import RoyalMailClickAndDrop
 from hub.adapters.db import make_engine
@@ -24,7 +25,7 @@ from hub.domain.tracking import is_valid_s10, s10_number
 from tests.integration.couriers.conftest import sample
 from tests.integration.couriers.replay import ReplayServer, Stall, replay_server
 
-TIMEOUT_S = 0.15
+TIMEOUT_S = 0.3  # generous: the machine is shared, and a slow answer must not be a stall
 SAMPLE_PDF = base64.b64decode(sample("courier_dhl_express_mydhl_shipment_response.json")
                               ["documents"][0]["content"])
 
@@ -172,3 +173,25 @@ def test_control_naive_retry_after_timeout_buys_twice() -> None:
                     continue
     duplicates = sum(n - 1 for n in Counter(o["orderReference"] for o in state.orders).values())
     assert 0 < duplicates <= state.timeouts
+
+
+def test_timeout_with_a_courier_that_cannot_be_asked_is_left_for_a_person(
+        sqlite_url: str) -> None:
+    orm.start_mappers()
+    engine = make_engine(sqlite_url)
+    migrate.upgrade(engine)
+    ledger = BookingLedger(engine)
+
+    def stall(_seen: Any) -> Any:
+        raise Stall(TIMEOUT_S * 3)
+
+    with replay_server() as server:
+        server.on("POST", "/shipping/shipment", stall)
+        courier = IdempotentCourier(DpdUk(server.url, timeout_s=TIMEOUT_S), ledger, backoff_s=0)
+        for _ in range(2):  # the bench sends the pack event again: still one call
+            with pytest.raises(CannotReconcile, match="cannot be asked"):
+                courier.book(_request(3))
+        assert len(server.requests("POST", "/shipping/shipment")) == 1
+    entry = ledger.get("ord_0003-1")
+    assert entry is not None and entry.status == "pending"
+    engine.dispose()
