@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from edge.wire import topics
 from hub.adapters import migrate, orm
 from hub.adapters.couriers.base import Courier
-from hub.adapters.couriers.manual import ManualCourier
+from hub.adapters.couriers.factory import build_courier
 from hub.adapters.db import make_engine
 from hub.adapters.embedded_broker import EmbeddedBroker
 from hub.adapters.mqtt import HubMqtt
@@ -27,6 +27,7 @@ from hub.service_layer.channels import stock_sync as channel_stock_sync
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
 from hub.service_layer.handlers import catalogue, devices, orders
+from hub.service_layer.handlers import couriers as courier_handlers
 from hub.service_layer.messagebus import MessageBus
 from hub.service_layer.unit_of_work import UnitOfWork
 
@@ -47,6 +48,11 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     channel_commands.MapListing: channel_intake.map_listing,
     channel_commands.RecordPayment: channel_payments.record_payment,
     channel_commands.TrackChannelStock: channel_stock_sync.track_stock,
+    courier_handlers.CloseDay: courier_handlers.close_day,
+    courier_handlers.ScanOut: courier_handlers.scan_out,
+    courier_handlers.Dispatch: courier_handlers.dispatch,
+    courier_handlers.RecordTracking: courier_handlers.record_tracking,
+    courier_handlers.ReprintLabel: courier_handlers.reprint_label,
 }
 
 
@@ -127,7 +133,7 @@ def bootstrap(settings: Settings | None = None, *, courier: Courier | None = Non
     if settings.auto_migrate:
         migrate.upgrade(engine)
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
-    ctx = HubContext(settings=settings, courier=courier or ManualCourier())
+    ctx = HubContext(settings=settings, courier=courier or build_courier(settings))
     handlers = {kind: partial(handler, ctx=ctx) for kind, handler in COMMAND_HANDLERS.items()}
     bus = MessageBus(lambda: UnitOfWork(session_factory), handlers, {})
     hub = Hub(settings, engine, ctx, bus, notifier or LogNotifier(), session_factory)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -61,3 +63,21 @@ class Settings(BaseSettings):
     channel_http_timeout_s: float = Field(default=20.0, gt=0)
     channel_max_retries: int = Field(default=5, ge=0)
     channel_backoff_s: float = Field(default=1.0, ge=0, description="first retry delay")
+    courier_rates: str | None = Field(
+        default=None, description="rate-card YAML (zones, services, overrides); none books "
+                                  "everything with the built-in manual courier")
+    couriers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description='JSON: courier -> adapter options, e.g. '
+        '{"royalmail": {"base_url": "https://api.parcel.royalmail.com/api/v1", "token": "..."}}')
+    courier_timezone: str = Field(default="Europe/London",
+                                  description="where courier cut-off times are read")
+    courier_timeout_s: float = Field(default=10.0, gt=0)
+    courier_booking_attempts: int = Field(default=3, ge=1, le=10)
+    courier_ledger_url: str | None = Field(
+        default=None, description="booking ledger database; default: the hub's (SQLite: a "
+                                  "sibling file)")
+    tracking_formats_dir: str | None = Field(
+        default=None, description="folder of courier_tracking_number_format_*.json files: "
+                                  "booked tracking numbers are checked against them")
+    ship_from: dict[str, Any] = Field(default_factory=dict,
+                                      description="JSON address parcels are collected from")

@@ -234,3 +234,4 @@ def start_mappers() -> None:
     }, version_id_col=orders.c.version)
     start_mappers.done = True  # type: ignore[attr-defined]
 from hub.adapters import orm_channels  # noqa: E402, F401  (sales channel tables)
+from hub.adapters import orm_couriers as _orm_couriers  # noqa: E402,F401

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from edge.wire import messages as wire
 from edge.wire import topics
 from edge.wire.codec import WireError, decode
+from hub.adapters.couriers.base import CourierError
 from hub.adapters.metrics import MQTT_PUBLISHED, MQTT_RECEIVED
 from hub.domain.commands import DeviceBatch, DeviceMessage
 from hub.errors import HubError
@@ -113,6 +114,13 @@ class DeviceMessageWorker:
         acks: dict[str, list[str]] = defaultdict(list)
         for (n, item), result in zip(decoded, results, strict=True):
             message = item.message
+            if isinstance(result, CourierError):
+                # courier down or slow: not acked, so the device sends it again; the booking
+                # ledger makes the resend safe
+                log.warning("device_event_deferred", topic=item.topic, msg_id=message.msg_id,
+                            reason=str(result))
+                outcomes[n] = "retry"
+                continue
             if isinstance(result, HubError):
                 log.warning("device_event_refused", topic=item.topic, msg_id=message.msg_id,
                             reason=result.detail)

@@ -15,11 +15,12 @@ class ManualCourier(Courier):
         self.country = country
 
     def book(self, request: BookingRequest) -> Booking:
-        service = "next_day" if request.service_level == "express" else "standard"
+        service = request.service_code or (
+            "next_day" if request.service_level == "express" else "standard")
         return Booking(
             courier=self.name,
             service=service,
             tracking_number=s10_number(self.service_indicator, request.serial, self.country),
-            why="manual courier: the only courier configured; "
-                f"service {service} for service level {request.service_level}",
+            why=request.why or ("manual courier: the only courier configured; "
+                                f"service {service} for service level {request.service_level}"),
         )

@@ -15,6 +15,7 @@ from hub.entrypoints.api import (
     routing,
 )
 from hub.entrypoints.api import channels as channel_routes
+from hub.entrypoints.api import couriers as couriers_api
 from hub.entrypoints.dashboard import router as dashboard_router
 
 
@@ -31,6 +32,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(dashboard_router)
     app.include_router(routing.router)
     app.include_router(channel_routes.router)
+    app.include_router(couriers_api.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:

@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from edge.wire import messages as wire
 from edge.wire import topics
 from hub import errors
-from hub.adapters.couriers.base import BookingRequest
+from hub.adapters.couriers.base import BookingRequest, CourierError, CourierRejected
 from hub.domain import commands
+from hub.domain.courier_rules import NoServiceFits
 from hub.domain.model import Order, OrderStatus, Shipment
 from hub.domain.timeline import Step
+from hub.service_layer.booking import booking_context, record_booking_exception
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatch import assign_pack_jobs, assign_pick_tasks, send_pack_job
 from hub.service_layer.outbox import queue_notification, send_command
@@ -34,11 +36,11 @@ def handle_device_message(cmd: commands.DeviceMessage, uow: UnitOfWork,
     return outcome
 
 
-def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork,
-                        ctx: HubContext) -> list[Outcome | errors.HubError]:
+def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork, ctx: HubContext
+                        ) -> list[Outcome | errors.HubError | CourierError]:
     """Handle messages in arrival order in one transaction (one commit for many events);
     a refused message is undone alone and reported in its place."""
-    results: list[Outcome | errors.HubError] = []
+    results: list[Outcome | errors.HubError | CourierError] = []
     for item in cmd.messages:
         try:
             with uow.savepoint():
@@ -47,6 +49,8 @@ def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork,
             results.append(exc)
         except IntegrityError as exc:
             results.append(errors.Conflict(f"the database refused it: {exc.orig}"))
+        except CourierError as exc:  # undone alone; the device resends it later
+            results.append(exc)
     uow.commit()
     return results
 
@@ -222,10 +226,14 @@ def pack_verified(event: wire.PackVerified, uow: UnitOfWork, ctx: HubContext) ->
     shipment = uow.repo.shipment_for_order(order.id)
     if shipment is None:
         now = ctx.now()
-        booking = ctx.courier.book(BookingRequest(
-            order_id=order.id, parcel_id=f"{order.id}-1", ship_to=order.ship_to,
-            weight_g=event.weight_g, service_level=order.service_level,
-            serial=uow.repo.next_counter("parcel")))
+        try:
+            booking = ctx.courier.book(BookingRequest(
+                order_id=order.id, parcel_id=f"{order.id}-1", ship_to=order.ship_to,
+                weight_g=event.weight_g, service_level=order.service_level,
+                serial=uow.repo.next_counter("parcel"), **booking_context(order)))
+        except (NoServiceFits, CourierRejected) as exc:
+            record_booking_exception(order, exc, now)
+            return
         shipment = Shipment(f"shp_{order.id[4:]}", order.id, booking.courier, booking.service,
                             booking.tracking_number, event.weight_g, now)
         uow.repo.add(shipment)
