@@ -60,7 +60,12 @@ class SerialSettings(BaseModel):
 
 class ScaleProfile(_Profile):
     kind: Literal["scale"] = Field(description="device kind")
-    dialect: Literal["mt_sics"] = Field(description="serial protocol (one driver per dialect)")
+    dialect: Literal["mt_sics", "toledo_8217", "nci_scp12", "cas_continuous", "adam",
+                     "hid_pos"] = Field(
+        description="protocol (one driver per dialect); hid_pos = USB HID POS scale on "
+        "/dev/hidraw*, all others are serial")
+    unit: Literal["g", "kg", "lb", "oz"] | None = Field(
+        default=None, description="unit of weights whose frames carry none (Toledo 8217, Adam)")
     serial: SerialSettings = Field(default_factory=SerialSettings,
                                    description="serial line settings")
     poll_command: Literal["SI", "S"] = Field(

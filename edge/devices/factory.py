@@ -24,7 +24,9 @@ from edge.devices.base import Lights, Peripheral, Printer, Scale, Scanner
 from edge.devices.escpos_printer import EscposPrinter, connection_from_options
 from edge.devices.evdev_scanner import EvdevScanner, EvdevSource
 from edge.devices.gpio_lights import GpioLights, SlotPins
+from edge.devices.hid_pos_scale import HidPosScale
 from edge.devices.mtsics_scale import MtSicsScale
+from edge.devices.serial_scale import DRIVERS as SERIAL_SCALE_DRIVERS
 from edge.errors import ConfigError
 from edge.profiles import (
     DeviceKind,
@@ -37,7 +39,10 @@ from edge.profiles import (
     with_overrides,
 )
 from edge.sim.gpio_mock import allocate_pins, mock_factory
+from edge.sim.hid_scale_sim import HidScaleSimulator
 from edge.sim.printer_capture import PrinterCapture, simulated_printer
+from edge.sim.scale_dialect_sims import SIMULATORS as SCALE_SIMULATORS
+from edge.sim.scale_dialect_sims import pty_line
 from edge.sim.scale_pty import ScaleSimulator
 from edge.sim.scanner_replay import ScannerReplay, simulated_scanner
 
@@ -45,7 +50,7 @@ log = structlog.get_logger(__name__)
 
 DRIVER_OPTIONS: dict[DeviceKind, set[str]] = {
     "scanner": {"path", "vendor_product"},
-    "scale": {"port", "settle_s"},
+    "scale": {"port", "path", "settle_s"},
     "lights": {"slots", "zone"},
     "printer": {"connection", "host", "port", "timeout", "path"},
 }
@@ -54,7 +59,7 @@ DRIVER_OPTIONS: dict[DeviceKind, set[str]] = {
 @dataclass
 class SimControls:
     scanner: ScannerReplay | None = None   # .type_barcode(code)
-    scale: ScaleSimulator | None = None    # .place(grams) .remove()
+    scale: ScaleSimulator | HidScaleSimulator | None = None  # .place(grams) .remove()
     lights: GpioLights | None = None       # use with edge.sim.gpio_mock.lit_slots / press
     printer: PrinterCapture | None = None  # .output() .labels_printed()
 
@@ -130,17 +135,31 @@ def _build_scanner(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> 
 
 def _build_scale(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Scale:
     profile = cast(ScaleProfile, _profile(config, "scale", dev))
-    if profile.dialect != "mt_sics":  # pragma: no cover - one dialect so far
-        raise ConfigError(f"devices.scale: dialect: no driver for {profile.dialect!r}")
+    name = _name(config, "scale")
+    settle_s = float(dev.options.get("settle_s", 0.6))
+    if profile.dialect == "hid_pos":
+        if dev.simulate:
+            hid_sim = HidScaleSimulator(settle_s=settle_s,
+                                        capacity_g=profile.capacity_g or 10_000.0)
+            sim.scale = hid_sim
+            return HidPosScale(name, hid_sim.path, profile)
+        path = str(dev.options.get("path") or "")
+        if not path:
+            raise ConfigError("devices.scale.options.path: required (e.g. /dev/hidraw0)")
+        return HidPosScale(name, path, profile)
     if dev.simulate:
-        sim.scale = ScaleSimulator(settle_s=float(dev.options.get("settle_s", 0.6)),
-                                   capacity_g=profile.capacity_g or 30_000.0)
-        port = sim.scale.slave_path
+        scale_sim = SCALE_SIMULATORS[profile.dialect](
+            settle_s=settle_s, capacity_g=profile.capacity_g or 30_000.0)
+        sim.scale = scale_sim
+        port = scale_sim.slave_path
+        profile = profile.model_copy(update={"serial": pty_line(profile)})
     else:
         port = str(dev.options.get("port") or "")
         if not port:
             raise ConfigError("devices.scale.options.port: required (e.g. /dev/serial/by-id/...)")
-    return MtSicsScale(_name(config, "scale"), str(port), profile)
+    if profile.dialect == "mt_sics":
+        return MtSicsScale(name, port, profile)
+    return SERIAL_SCALE_DRIVERS[profile.dialect](name, port, profile)
 
 
 def _slot_names(slots: Any) -> list[str]:

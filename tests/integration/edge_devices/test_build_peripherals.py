@@ -158,3 +158,23 @@ def test_bad_configs_raise_config_error(devices: dict, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         build_peripherals(config)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("profile", ["mettler-toledo-8217", "brecknell-scp12",
+                                     "cas-continuous", "adam-equipment", "dymo-m10-hid"])
+def test_every_scale_profile_builds_its_driver_on_its_simulator(profile: str) -> None:
+    config = AgentConfig.model_validate({
+        "device_id": "bench-2", "role": "pack_bench",
+        "devices": {"scale": {"profile": profile, "simulate": True,
+                              "options": {"settle_s": 0.1, "poll_interval_ms": 30}}}})
+    p = build_peripherals(config)
+    assert p.scale is not None and p.sim.scale is not None
+    readings: list[WeightReading] = []
+    p.scale.on_reading(readings.append)
+    p.open_all()
+    try:
+        p.sim.scale.place(1500.0)
+        assert wait_for(lambda: any(r.grams is not None and abs(r.grams - 1500) < 5
+                                    for r in readings), timeout=8)
+    finally:
+        p.close_all()
