@@ -36,7 +36,7 @@ class ScannerProfile(_Profile):
         "when no /dev/input/by-id path is configured")
     usb_product_id: str | None = Field(
         default=None, pattern=r"^[0-9a-fA-F]{4}$", description="USB product id (hex)")
-    keyboard_layout: Literal["us", "uk", "de"] = Field(
+    keyboard_layout: Literal["us", "uk", "de", "fr"] = Field(
         default="us", description="keyboard layout the SCANNER is programmed for")
     terminator: Literal["ENTER", "KPENTER", "TAB"] = Field(
         default="ENTER", description="suffix key the scanner sends after each code")
@@ -45,7 +45,11 @@ class ScannerProfile(_Profile):
     max_length: int = Field(default=512, gt=0, description="longest code accepted")
     group_separator: str = Field(
         default="\x1d", description="what GS1 FNC1 / group separators are reported as "
-        "(the scanner sends Ctrl+] for them)")
+        "in the decoded barcode")
+    gs_sent_as: str = Field(
+        default="\x1d", min_length=1, description="what the scanner TYPES for a GS1 group "
+        "separator: \\x1d = Ctrl+] (the default of most scanners), or the printable stand-in "
+        "it was programmed with, e.g. '~' or '<GS>'")
 
 
 class SerialSettings(BaseModel):
