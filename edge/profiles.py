@@ -104,7 +104,12 @@ class LightsProfile(_Profile):
 
 class PrinterProfile(_Profile):
     kind: Literal["printer"] = Field(description="device kind")
-    language: Literal["escpos"] = Field(description="printer command language")
+    language: Literal["escpos", "zpl"] = Field(
+        description="printer command language: escpos (python-escpos) or zpl (raw ZPL II "
+        "over TCP 9100)")
+    dpi: int = Field(default=203, gt=0, description="print resolution (ZPL label size)")
+    label_width_in: float = Field(default=4.0, gt=0, description="ZPL label width, inches")
+    label_length_in: float = Field(default=6.0, gt=0, description="ZPL label length, inches")
     escpos_profile: str = Field(
         default="default", description="python-escpos capability profile name (e.g. TM-T88V)")
     paper_width_mm: int = Field(default=80, gt=0, description="paper roll width")

@@ -27,6 +27,7 @@ from edge.devices.gpio_lights import GpioLights, SlotPins
 from edge.devices.hid_pos_scale import HidPosScale
 from edge.devices.mtsics_scale import MtSicsScale
 from edge.devices.serial_scale import DRIVERS as SERIAL_SCALE_DRIVERS
+from edge.devices.zpl_printer import ZplPrinter
 from edge.errors import ConfigError
 from edge.profiles import (
     DeviceKind,
@@ -40,7 +41,7 @@ from edge.profiles import (
 )
 from edge.sim.gpio_mock import allocate_pins, mock_factory
 from edge.sim.hid_scale_sim import HidScaleSimulator
-from edge.sim.printer_capture import PrinterCapture, simulated_printer
+from edge.sim.printer_capture import PrinterCapture, Tcp9100Capture, simulated_printer
 from edge.sim.scale_dialect_sims import SIMULATORS as SCALE_SIMULATORS
 from edge.sim.scale_dialect_sims import pty_line
 from edge.sim.scale_pty import ScaleSimulator
@@ -61,11 +62,13 @@ class SimControls:
     scanner: ScannerReplay | None = None   # .type_barcode(code)
     scale: ScaleSimulator | HidScaleSimulator | None = None  # .place(grams) .remove()
     lights: GpioLights | None = None       # use with edge.sim.gpio_mock.lit_slots / press
-    printer: PrinterCapture | None = None  # .output() .labels_printed()
+    printer: PrinterCapture | Tcp9100Capture | None = None  # .output() .labels_printed()
 
     def close(self) -> None:
         if self.scale is not None:
             self.scale.close()
+        if self.printer is not None:
+            self.printer.close()
 
 
 @dataclass
@@ -197,10 +200,20 @@ def _build_lights(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> L
 def _build_printer(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Printer:
     profile = cast(PrinterProfile, _profile(config, "printer", dev))
     name = _name(config, "printer")
+    options = dev.options
+    if profile.language == "zpl":
+        timeout = float(options.get("timeout", 5))
+        if dev.simulate:
+            capture = Tcp9100Capture()
+            sim.printer = capture
+            return ZplPrinter(name, capture.host, capture.port, profile, timeout)
+        host = options.get("host")
+        if not host:
+            raise ConfigError("devices.printer.options.host: required for a ZPL printer")
+        return ZplPrinter(name, str(host), int(options.get("port", 9100)), profile, timeout)
     if dev.simulate:
         printer, sim.printer = simulated_printer(name, profile)
         return printer
-    options = dev.options
     connect = connection_from_options(options)
     keep_open = options.get("connection", "dummy") == "dummy"
     return EscposPrinter(name, connect, profile, keep_open=keep_open)

@@ -178,3 +178,20 @@ def test_every_scale_profile_builds_its_driver_on_its_simulator(profile: str) ->
                                     for r in readings), timeout=8)
     finally:
         p.close_all()
+
+
+def test_pack_bench_with_a_zpl_printer_on_a_9100_capture() -> None:
+    from edge.devices.zpl_printer import ZplPrinter
+    from edge.sim.printer_capture import Tcp9100Capture
+
+    p = build_peripherals(pack_bench("zebra-zd421-zpl"))
+    assert isinstance(p.printer, ZplPrinter) and isinstance(p.sim.printer, Tcp9100Capture)
+    p.open_all()
+    try:
+        p.printer.print_label(LabelData(
+            order_ref="#7", ship_to=["A Person", "Street 1"], courier="DPD", service="Next day",
+            tracking_number="15501234567890", weight_g=500.0))
+        assert wait_for(lambda: p.sim.printer is not None and p.sim.printer.labels_printed() == 1)
+        assert b"^PW812" in p.sim.printer.output()
+    finally:
+        p.close_all()

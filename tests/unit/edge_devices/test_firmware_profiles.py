@@ -28,6 +28,7 @@ SHIPPED = {
     "dymo-m10-hid": ScaleProfile,
     "epson-tm-t20iii-80mm": PrinterProfile,
     "generic-58mm-escpos": PrinterProfile,
+    "zebra-zd421-zpl": PrinterProfile,
     "ptl-rgb-buttons": LightsProfile,
     "ptl-mono": LightsProfile,
 }
