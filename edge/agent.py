@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("edge.agent")
 
 STATE_KEY = "state:{role}"
+SEEN_COMMANDS_KEY = "commands_seen"
+SEEN_COMMANDS_KEPT = 1000  # command ids remembered to ignore redelivered commands
 _STOP = object()
 
 
@@ -77,6 +79,8 @@ class Agent:
             self.machine = PickZone(slots)
         else:
             self.machine = PackBench(config.pack.tolerance_g, config.pack.tolerance_pct)
+        seen = self.outbox.get(SEEN_COMMANDS_KEY)
+        self._seen_commands: list[str] = json.loads(seen) if seen else []
         saved = self.outbox.get(self._state_key)
         if saved:
             self.machine.restore(json.loads(saved))
@@ -210,7 +214,14 @@ class Agent:
             if kind == "command":
                 log.info("command_received", type=type(value).__name__,
                          command_id=value.command_id)
-                effects = m.command(value, datetime.now(UTC))
+                if value.command_id in self._seen_commands:
+                    # a redelivery (hub resend after a restart): ack again, apply nothing, so
+                    # a job finished before a kill -9 is not taken up a second time
+                    effects = [fx.AckCommand(value.command_id, "done", "duplicate command")]
+                else:
+                    self._seen_commands.append(value.command_id)
+                    del self._seen_commands[:-SEEN_COMMANDS_KEPT]
+                    effects = m.command(value, datetime.now(UTC))
             elif kind == "scan":
                 log.info("barcode_scanned", barcode=value)
                 effects = m.scan(value)
@@ -238,7 +249,8 @@ class Agent:
                         "reason": effect.reason}))
                 else:
                     hardware.append(effect)
-            self.link.enqueue(events, {self._state_key: json.dumps(self.machine.snapshot())})
+            self.link.enqueue(events, {self._state_key: json.dumps(self.machine.snapshot()),
+                                       SEEN_COMMANDS_KEY: json.dumps(self._seen_commands)})
             for event in events:
                 log.info("event_queued", type=event.type,  # type: ignore[attr-defined]
                          msg_id=event.msg_id)
