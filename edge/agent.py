@@ -179,6 +179,22 @@ class Agent:
                 return None
             return sum(m.remaining(order_ref).values())
 
+    def dead_loops(self) -> list[str]:
+        """Names of the loops that are dead: the worker, the link, each device driver."""
+        dead = []
+        if self._thread is None or not self._thread.is_alive():
+            dead.append("agent-worker")
+        if not self.link.alive():
+            dead.append("link")
+        for device in self.peripherals.all():
+            try:
+                ok = device.alive()
+            except Exception:  # a driver that cannot even answer is dead
+                ok = False
+            if not ok:
+                dead.append(device.name)
+        return dead
+
     def reports(self) -> Sequence[PeripheralReport]:
         out = []
         for device in self.peripherals.all():
@@ -215,9 +231,11 @@ class Agent:
                 log.info("command_received", type=type(value).__name__,
                          command_id=value.command_id)
                 if value.command_id in self._seen_commands:
-                    # a redelivery (hub resend after a restart): ack again, apply nothing, so
-                    # a job finished before a kill -9 is not taken up a second time
-                    effects = [fx.AckCommand(value.command_id, "done", "duplicate command")]
+                    # a redelivery (hub resend after a restart): apply nothing, so a job
+                    # finished before a kill -9 is not taken up again; its command_ack is
+                    # already in the outbox and reaches the hub from there
+                    log.info("command_duplicate", command_id=value.command_id)
+                    effects = []
                 else:
                     self._seen_commands.append(value.command_id)
                     del self._seen_commands[:-SEEN_COMMANDS_KEPT]

@@ -131,6 +131,12 @@ class Link:
         log.info("link_started", broker=f"{self._address.host}:{self._address.port}",
                  device_id=self.settings.device_id, boot_id=self.boot_id, bdseq=self._bdseq)
 
+    def alive(self) -> bool:
+        """The link's sender thread and paho's network loop both run (connected or not)."""
+        paho_loop = getattr(self._client, "_thread", None)
+        return (self._thread is not None and self._thread.is_alive()
+                and paho_loop is not None and paho_loop.is_alive())
+
     def stop(self, timeout: float = 3.0) -> None:
         """Publish the offline status (when connected), disconnect and join the threads."""
         self._stop.set()
