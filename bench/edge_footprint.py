@@ -171,6 +171,21 @@ def paho_baseline(url: str, count: int) -> list[float]:
         sub.close()
 
 
+def outbox_commit(count: int) -> list[float]:
+    """One event + state committed the way the agent does it (WAL, synchronous=FULL)."""
+    from edge.outbox import Outbox, OutboxItem
+
+    with tempfile.TemporaryDirectory() as tmp:
+        outbox = Outbox(Path(tmp) / "outbox.sqlite")
+        out = []
+        for i in range(count):
+            t0 = time.perf_counter()
+            outbox.add([OutboxItem(f"m{i}", "t", "x" * 300)], {"state": "y" * 500})
+            out.append(time.perf_counter() - t0)
+        outbox.close()
+        return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883")
@@ -178,8 +193,9 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5.0)
     parser.add_argument("--window", type=float, default=20.0)
     args = parser.parse_args()
-    import structlog
     import logging
+
+    import structlog
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     rss, cpu = idle_footprint(args.mqtt_url, args.settle, args.window)
@@ -193,6 +209,9 @@ def main() -> None:
           f"p50 {b50 * 1000:.2f} ms, p99 {b99 * 1000:.2f} ms")
     print(f"scan->publish->receive via agent   (n={len(latency)}): "
           f"p50 {a50 * 1000:.2f} ms, p99 {a99 * 1000:.2f} ms")
+    c50, c99 = percentiles(outbox_commit(args.scans))
+    print(f"of which outbox commit (SQLite WAL, synchronous=FULL, fsync): "
+          f"p50 {c50 * 1000:.2f} ms, p99 {c99 * 1000:.2f} ms")
     print(f"agent overhead: p50 x{a50 / b50:.1f} (+{(a50 - b50) * 1000:.2f} ms), "
           f"p99 x{a99 / b99:.1f} (+{(a99 - b99) * 1000:.2f} ms)")
     print(f"targets: RSS < 60 MB {'met' if rss < 60 else 'MISSED'}; idle CPU < 2 % "
