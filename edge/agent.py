@@ -66,7 +66,7 @@ class Agent:
         self.config = config
         self._operator_options = operator_options or {}
         self.peripherals = peripherals
-        self.outbox = Outbox(config.outbox_path)
+        self.outbox = Outbox(config.outbox_path, config.outbox_sync)
         self._lock = threading.RLock()
         self._inputs: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
