@@ -57,9 +57,16 @@ def main(
 
 def _run_until_signalled(config: AgentConfig, **operator_options: float) -> None:
     from edge.devices.factory import build_peripherals
+    from edge.outbox import Outbox
+    from edge.profile_push import load_pushed
 
     try:
-        peripherals = build_peripherals(config)
+        stored = Outbox(config.outbox_path)
+        try:  # profiles the hub pushed earlier replace the config's profile files
+            pushed = {kind: p.profile for kind, p in load_pushed(stored).items()}
+        finally:
+            stored.close()
+        peripherals = build_peripherals(config, pushed)
         agent = Agent(config, peripherals, operator_options=operator_options)
     except (EdgeError, ValueError, OSError, sqlite3.Error) as exc:
         _fail(str(exc))

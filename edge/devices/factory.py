@@ -31,6 +31,7 @@ from edge.devices.zpl_printer import ZplPrinter
 from edge.errors import ConfigError
 from edge.profiles import (
     DeviceKind,
+    DeviceProfile,
     LightsProfile,
     PrinterProfile,
     ScaleProfile,
@@ -103,12 +104,15 @@ class Peripherals:
         self.sim.close()
 
 
+_PUSHED: dict[DeviceKind, DeviceProfile] = {}  # set only while build_* runs
+
+
 def _profile(config: AgentConfig, kind: DeviceKind, dev: DeviceConfig) -> Any:
     where = f"devices.{kind}"
     unknown = set(dev.options) - DRIVER_OPTIONS[kind] - profile_fields(kind)
     if unknown:
         raise ConfigError(f"{where}.options.{sorted(unknown)[0]}: unknown option")
-    profile = load_profile(config.profiles_dir, dev.profile, kind)
+    profile = _PUSHED.get(kind) or load_profile(config.profiles_dir, dev.profile, kind)
     return with_overrides(profile, dev.options, where)
 
 
@@ -219,8 +223,36 @@ def _build_printer(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> 
     return EscposPrinter(name, connect, profile, keep_open=keep_open)
 
 
-def build_peripherals(config: AgentConfig) -> Peripherals:
-    """Every configured device, built but not opened (call ``open_all``)."""
+_BUILDERS = {"scanner": _build_scanner, "scale": _build_scale, "lights": _build_lights,
+             "printer": _build_printer}
+
+
+def build_peripheral(config: AgentConfig, kind: DeviceKind, sim: SimControls,
+                     profile: DeviceProfile | None = None) -> Peripheral:
+    """One device, built (not opened) with ``profile`` instead of its config's profile file
+    (a profile pushed by the hub); simulators go into ``sim``."""
+    _PUSHED.clear()
+    if profile is not None:
+        _PUSHED[kind] = profile
+    try:
+        return _BUILDERS[kind](config, config.devices[kind], sim)  # type: ignore[operator]
+    finally:
+        _PUSHED.clear()
+
+
+def build_peripherals(config: AgentConfig,
+                      pushed: Mapping[DeviceKind, DeviceProfile] | None = None) -> Peripherals:
+    """Every configured device, built but not opened (call ``open_all``); ``pushed`` are
+    profiles the hub pushed earlier, used instead of the config's profile files."""
+    _PUSHED.clear()
+    _PUSHED.update(pushed or {})
+    try:
+        return _build_all(config)
+    finally:
+        _PUSHED.clear()
+
+
+def _build_all(config: AgentConfig) -> Peripherals:
     sim = SimControls()
     devices = config.devices
     built = Peripherals(scanner=None, scale=None, lights=None, printer=None, sim=sim)
