@@ -254,11 +254,13 @@ class Link:
             log.warning("mqtt_connect_refused", reason=str(reason_code))
             return
         s = self.settings
+        # Subscribe before announcing the birth: the broker handles one connection's packets
+        # in order, so a hub that reacts to "online" with a command finds the subscription.
+        client.subscribe([(t, 1) for t in topics.device_subscriptions(s.site, s.device_id)])
         client.publish(topics.status(s.site, s.device_id), codec.encode(self._status("online")),
                        qos=1, retain=True)
         for report in self._peripherals():
             self._publish_peripheral(report)
-        client.subscribe([(t, 1) for t in topics.device_subscriptions(s.site, s.device_id)])
         self.outbox.reset_sent()
         self.connected.set()
         self._wake.set()
