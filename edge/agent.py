@@ -26,7 +26,14 @@ from edge.core.readings import ButtonPress, WeightReading
 from edge.devices.base import Lights, Peripheral, Printer, Scale, Scanner
 from edge.link import Link, LinkSettings, PeripheralReport
 from edge.outbox import Outbox
-from edge.wire.messages import CommandAck, CommandBase, EventBase, PackJob, PickTask
+from edge.wire.messages import (
+    ApplyProfile,
+    CommandAck,
+    CommandBase,
+    EventBase,
+    PackJob,
+    PickTask,
+)
 
 if TYPE_CHECKING:
     from edge.sim.operator import Operator
@@ -34,6 +41,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("edge.agent")
 
 STATE_KEY = "state:{role}"
+SEEN_COMMANDS_KEY = "commands_seen"
+SEEN_COMMANDS_KEPT = 1000  # command ids remembered to ignore redelivered commands
 _STOP = object()
 
 
@@ -64,7 +73,7 @@ class Agent:
         self.config = config
         self._operator_options = operator_options or {}
         self.peripherals = peripherals
-        self.outbox = Outbox(config.outbox_path)
+        self.outbox = Outbox(config.outbox_path, config.outbox_sync)
         self._lock = threading.RLock()
         self._inputs: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -77,27 +86,29 @@ class Agent:
             self.machine = PickZone(slots)
         else:
             self.machine = PackBench(config.pack.tolerance_g, config.pack.tolerance_pct)
+        seen = self.outbox.get(SEEN_COMMANDS_KEY)
+        self._seen_commands: list[str] = json.loads(seen) if seen else []
         saved = self.outbox.get(self._state_key)
         if saved:
             self.machine.restore(json.loads(saved))
             log.info("state_restored", role=config.role)
+        from edge.profile_push import ProfileSwitcher
+
+        self.profiles = ProfileSwitcher(config, peripherals, self.outbox, self._wire)
         self.link = Link(
             LinkSettings(device_id=config.device_id, site=config.site, mqtt_url=config.mqtt_url,
                          role=config.role, zone=config.zone, locations=slots,
                          version=edge_version(), health_interval_s=config.health_interval_s,
                          resend_after_s=resend_after_s),
-            self.outbox, on_command=self.submit_command, peripherals=self.reports)
+            self.outbox, on_command=self.submit_command, peripherals=self.reports,
+            profiles=self.profiles.running)
 
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
         p = self.peripherals
-        if p.scanner is not None:
-            p.scanner.on_scan(lambda code: self._inputs.put(("scan", code)))
-        if p.scale is not None:
-            p.scale.on_reading(lambda reading: self._inputs.put(("weight", reading)))
-        if p.lights is not None:
-            p.lights.on_button(lambda press: self._inputs.put(("button", press)))
+        for device in p.all():
+            self._wire(device)
         try:
             p.open_all()
         except Exception as exc:  # work on with what opens; states report the rest
@@ -118,6 +129,15 @@ class Agent:
             self.operator = start_operator(self, getattr(p, "sim", None),
                                            **self._operator_options)
         log.info("agent_started", device_id=self.config.device_id, role=self.config.role)
+
+    def _wire(self, device: Peripheral) -> None:
+        """Attach the agent's input callbacks to a driver (at start, or after a swap)."""
+        if isinstance(device, Scanner):
+            device.on_scan(lambda code: self._inputs.put(("scan", code)))
+        elif isinstance(device, Scale):
+            device.on_reading(lambda reading: self._inputs.put(("weight", reading)))
+        elif isinstance(device, Lights):
+            device.on_button(lambda press: self._inputs.put(("button", press)))
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.operator is not None:
@@ -175,6 +195,22 @@ class Agent:
                 return None
             return sum(m.remaining(order_ref).values())
 
+    def dead_loops(self) -> list[str]:
+        """Names of the loops that are dead: the worker, the link, each device driver."""
+        dead = []
+        if self._thread is None or not self._thread.is_alive():
+            dead.append("agent-worker")
+        if not self.link.alive():
+            dead.append("link")
+        for device in self.peripherals.all():
+            try:
+                ok = device.alive()
+            except Exception:  # a driver that cannot even answer is dead
+                ok = False
+            if not ok:
+                dead.append(device.name)
+        return dead
+
     def reports(self) -> Sequence[PeripheralReport]:
         out = []
         for device in self.peripherals.all():
@@ -210,7 +246,25 @@ class Agent:
             if kind == "command":
                 log.info("command_received", type=type(value).__name__,
                          command_id=value.command_id)
-                effects = m.command(value, datetime.now(UTC))
+                state: dict[str, str] = {}
+                if value.command_id in self._seen_commands:
+                    # a redelivery (hub resend after a restart): apply nothing, so a job
+                    # finished before a kill -9 is not taken up again; its command_ack is
+                    # already in the outbox and reaches the hub from there
+                    log.info("command_duplicate", command_id=value.command_id)
+                    effects = []
+                else:
+                    self._seen_commands.append(value.command_id)
+                    del self._seen_commands[:-SEEN_COMMANDS_KEPT]
+                    if isinstance(value, ApplyProfile):
+                        effects, state = self.profiles.apply(value)
+                    else:
+                        effects = m.command(value, datetime.now(UTC))
+                self._apply(effects, state)
+                if state:
+                    self.link.publish_status()
+                    self._check_peripherals()
+                return
             elif kind == "scan":
                 log.info("barcode_scanned", barcode=value)
                 effects = m.scan(value)
@@ -224,7 +278,8 @@ class Agent:
                 effects = []
             self._apply(effects)
 
-    def _apply(self, effects: list[fx.Effect]) -> None:
+    def _apply(self, effects: list[fx.Effect], extra_state: dict[str, str] | None = None
+               ) -> None:
         """Commit events and state first, then move the hardware (which may add effects)."""
         while True:
             events: list[EventBase] = []
@@ -238,7 +293,10 @@ class Agent:
                         "reason": effect.reason}))
                 else:
                     hardware.append(effect)
-            self.link.enqueue(events, {self._state_key: json.dumps(self.machine.snapshot())})
+            self.link.enqueue(events, {self._state_key: json.dumps(self.machine.snapshot()),
+                                       SEEN_COMMANDS_KEY: json.dumps(self._seen_commands),
+                                       **(extra_state or {})})
+            extra_state = None
             for event in events:
                 log.info("event_queued", type=event.type,  # type: ignore[attr-defined]
                          msg_id=event.msg_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 from edge.agent import Agent, edge_version
 from edge.config import AgentConfig, DeviceConfig, load_config
 from edge.errors import ConfigError, EdgeError
+from edge.systemd import SystemdNotifier, WatchdogFeeder, watchdog_interval
 from edge.wire.broker_url import parse_broker_url
 
 app = typer.Typer(help="Fulfil edge agent for pick zones and pack benches.",
@@ -55,9 +57,16 @@ def main(
 
 def _run_until_signalled(config: AgentConfig, **operator_options: float) -> None:
     from edge.devices.factory import build_peripherals
+    from edge.outbox import Outbox
+    from edge.profile_push import load_pushed
 
     try:
-        peripherals = build_peripherals(config)
+        stored = Outbox(config.outbox_path)
+        try:  # profiles the hub pushed earlier replace the config's profile files
+            pushed = {kind: p.profile for kind, p in load_pushed(stored).items()}
+        finally:
+            stored.close()
+        peripherals = build_peripherals(config, pushed)
         agent = Agent(config, peripherals, operator_options=operator_options)
     except (EdgeError, ValueError, OSError, sqlite3.Error) as exc:
         _fail(str(exc))
@@ -72,10 +81,32 @@ def _run_until_signalled(config: AgentConfig, **operator_options: float) -> None
     agent.start()
     typer.echo(f"fulfil-edge: {config.role} {config.device_id} at site {config.site} "
                f"-> {config.mqtt_url} (Ctrl-C to stop)")
+    notifier, feeder = _systemd_start(agent)
     while not stop.wait(0.5):
         pass
+    if notifier is not None:
+        notifier.notify("STOPPING=1")
+    if feeder is not None:
+        feeder.stop()
     agent.stop()
+    if notifier is not None:
+        notifier.close()
     typer.echo("fulfil-edge: stopped")
+
+
+def _systemd_start(agent: Agent) -> tuple[SystemdNotifier | None, WatchdogFeeder | None]:
+    """Under systemd Type=notify: READY=1 now, and the watchdog fed while all loops live."""
+    notifier = SystemdNotifier.from_env()
+    if notifier is None:
+        return None, None
+    notifier.notify("READY=1", f"STATUS={agent.config.role} {agent.config.device_id} running",
+                    f"MAINPID={os.getpid()}")
+    interval = watchdog_interval()
+    if interval is None:
+        return notifier, None
+    feeder = WatchdogFeeder(notifier, interval, agent.dead_loops)
+    feeder.start()
+    return notifier, feeder
 
 
 @app.command()

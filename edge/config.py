@@ -55,6 +55,9 @@ class AgentConfig(BaseModel):
     zone: str | None = None
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     outbox_path: Path = Path("fulfil-edge-outbox.sqlite")
+    outbox_sync: Literal["full", "normal"] = Field(
+        default="full", description="full: fsync every commit (events survive power loss); "
+        "normal: survive kill -9 and crashes, faster commits, last events may go on power loss")
     profiles_dir: Path = DEFAULT_PROFILES_DIR
     health_interval_s: float = Field(default=30.0, gt=0)
     devices: dict[Literal["scanner", "scale", "lights", "printer"], DeviceConfig]

@@ -71,8 +71,10 @@ class Link:
         outbox: Outbox,
         on_command: Callable[[CommandBase], None] | None = None,
         peripherals: Callable[[], Sequence[PeripheralReport]] = lambda: (),
+        profiles: Callable[[], Mapping[str, str]] = dict,
     ) -> None:
         self.settings = settings
+        self._profiles = profiles
         self.outbox = outbox
         self.boot_id = uuid.uuid4().hex
         self._on_command = on_command
@@ -130,6 +132,20 @@ class Link:
         self._thread.start()
         log.info("link_started", broker=f"{self._address.host}:{self._address.port}",
                  device_id=self.settings.device_id, boot_id=self.boot_id, bdseq=self._bdseq)
+
+    def publish_status(self) -> None:
+        """Publish the retained online status again (e.g. after a profile change)."""
+        if self.connected.is_set():
+            s = self.settings
+            self._client.publish(topics.status(s.site, s.device_id),
+                                 codec.encode(self._status("online")), qos=1, retain=True)
+            self._set_will()
+
+    def alive(self) -> bool:
+        """The link's sender thread and paho's network loop both run (connected or not)."""
+        paho_loop = getattr(self._client, "_thread", None)
+        return (self._thread is not None and self._thread.is_alive()
+                and paho_loop is not None and paho_loop.is_alive())
 
     def stop(self, timeout: float = 3.0) -> None:
         """Publish the offline status (when connected), disconnect and join the threads."""
@@ -207,7 +223,8 @@ class Link:
         s = self.settings
         return self.build(DeviceStatus, state=state, bdseq=self._bdseq, role=s.role, zone=s.zone,
                           locations=list(s.locations), version=s.version,
-                          peripherals={p.name: p.state for p in self._peripherals()})
+                          peripherals={p.name: p.state for p in self._peripherals()},
+                          profiles=dict(self._profiles()))
 
     def _set_will(self) -> None:
         will = self._status("offline")
@@ -226,7 +243,8 @@ class Link:
             return
         message = self.build(Health, uptime_s=round(time.monotonic() - self._started, 3),
                              outbox_depth=self.outbox.depth(), version=self.settings.version,
-                             peripherals={p.name: p.state for p in self._peripherals()})
+                             peripherals={p.name: p.state for p in self._peripherals()},
+                             profiles=dict(self._profiles()))
         self._client.publish(topics.health(self.settings.site, self.settings.device_id),
                              codec.encode(message), qos=0)
 
@@ -236,11 +254,13 @@ class Link:
             log.warning("mqtt_connect_refused", reason=str(reason_code))
             return
         s = self.settings
+        # Subscribe before announcing the birth: the broker handles one connection's packets
+        # in order, so a hub that reacts to "online" with a command finds the subscription.
+        client.subscribe([(t, 1) for t in topics.device_subscriptions(s.site, s.device_id)])
         client.publish(topics.status(s.site, s.device_id), codec.encode(self._status("online")),
                        qos=1, retain=True)
         for report in self._peripherals():
             self._publish_peripheral(report)
-        client.subscribe([(t, 1) for t in topics.device_subscriptions(s.site, s.device_id)])
         self.outbox.reset_sent()
         self.connected.set()
         self._wake.set()

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -61,14 +62,16 @@ class OutboxItem:
 class Outbox:
     """Thread-safe: one connection guarded by a lock (SQLite serialises writers anyway)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, synchronous: Literal["full", "normal"] = "full") -> None:
+        """``synchronous="full"`` fsyncs every commit (survives power loss); ``"normal"``
+        survives kill -9 and agent crashes but may lose the last commits on power loss."""
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
 

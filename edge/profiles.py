@@ -36,7 +36,7 @@ class ScannerProfile(_Profile):
         "when no /dev/input/by-id path is configured")
     usb_product_id: str | None = Field(
         default=None, pattern=r"^[0-9a-fA-F]{4}$", description="USB product id (hex)")
-    keyboard_layout: Literal["us", "uk", "de"] = Field(
+    keyboard_layout: Literal["us", "uk", "de", "fr"] = Field(
         default="us", description="keyboard layout the SCANNER is programmed for")
     terminator: Literal["ENTER", "KPENTER", "TAB"] = Field(
         default="ENTER", description="suffix key the scanner sends after each code")
@@ -45,7 +45,11 @@ class ScannerProfile(_Profile):
     max_length: int = Field(default=512, gt=0, description="longest code accepted")
     group_separator: str = Field(
         default="\x1d", description="what GS1 FNC1 / group separators are reported as "
-        "(the scanner sends Ctrl+] for them)")
+        "in the decoded barcode")
+    gs_sent_as: str = Field(
+        default="\x1d", min_length=1, description="what the scanner TYPES for a GS1 group "
+        "separator: \\x1d = Ctrl+] (the default of most scanners), or the printable stand-in "
+        "it was programmed with, e.g. '~' or '<GS>'")
 
 
 class SerialSettings(BaseModel):
@@ -60,7 +64,12 @@ class SerialSettings(BaseModel):
 
 class ScaleProfile(_Profile):
     kind: Literal["scale"] = Field(description="device kind")
-    dialect: Literal["mt_sics"] = Field(description="serial protocol (one driver per dialect)")
+    dialect: Literal["mt_sics", "toledo_8217", "nci_scp12", "cas_continuous", "adam",
+                     "hid_pos"] = Field(
+        description="protocol (one driver per dialect); hid_pos = USB HID POS scale on "
+        "/dev/hidraw*, all others are serial")
+    unit: Literal["g", "kg", "lb", "oz"] | None = Field(
+        default=None, description="unit of weights whose frames carry none (Toledo 8217, Adam)")
     serial: SerialSettings = Field(default_factory=SerialSettings,
                                    description="serial line settings")
     poll_command: Literal["SI", "S"] = Field(
@@ -95,7 +104,12 @@ class LightsProfile(_Profile):
 
 class PrinterProfile(_Profile):
     kind: Literal["printer"] = Field(description="device kind")
-    language: Literal["escpos"] = Field(description="printer command language")
+    language: Literal["escpos", "zpl"] = Field(
+        description="printer command language: escpos (python-escpos) or zpl (raw ZPL II "
+        "over TCP 9100)")
+    dpi: int = Field(default=203, gt=0, description="print resolution (ZPL label size)")
+    label_width_in: float = Field(default=4.0, gt=0, description="ZPL label width, inches")
+    label_length_in: float = Field(default=6.0, gt=0, description="ZPL label length, inches")
     escpos_profile: str = Field(
         default="default", description="python-escpos capability profile name (e.g. TM-T88V)")
     paper_width_mm: int = Field(default=80, gt=0, description="paper roll width")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ScaleError = Literal["motion", "overload", "underload", "not_executable", "syntax",
-                     "transmission", "logical", "garbage", "offline"]
+                     "transmission", "logical", "garbage", "offline", "zero_range", "hardware"]
 
 
 @dataclass(frozen=True)

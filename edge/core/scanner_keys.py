@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Layout = Literal["us", "uk", "de"]
+Layout = Literal["us", "uk", "de", "fr"]
 Terminator = Literal["ENTER", "KPENTER", "TAB"]
 
 KEY_TAB = 15
@@ -70,11 +70,30 @@ _DE = _table(
     ('!"§$%&/()=?`', "QWERTZUIOPÜ*", "ASDFGHJKLÖÄ°", "YXCVBNM;:_"),
     {_BACKSLASH: ("#", "'"), _ISO102: ("<", ">")},
 )
+_FR = _table(  # AZERTY: digits need shift
+    ("&é\"'(-è_çà)=", "azertyuiop^$", "qsdfghjklmù²", "wxcvbn,;:!"),
+    ("1234567890°+", "AZERTYUIOP¨£", "QSDFGHJKLM%²", "WXCVBN?./§"),
+    {_BACKSLASH: ("*", "µ"), _ISO102: ("<", ">")},
+)
+_FR_ALTGR: dict[int, str] = {3: "~", 4: "#", 5: "{", 6: "[", 7: "|", 8: "`", 9: "\\",
+                             10: "^", 11: "@", 12: "]", 13: "}", 18: "€"}
 _DE_ALTGR: dict[int, str] = {16: "@", 3: "²", 4: "³", 8: "{", 9: "[", 10: "]", 11: "}",
                              12: "\\", 27: "~", _ISO102: "|", 18: "€"}
 
-LAYOUTS: dict[Layout, dict[int, tuple[str, str]]] = {"us": _US, "uk": _UK, "de": _DE}
-ALTGR: dict[Layout, dict[int, str]] = {"us": {}, "uk": {18: "€"}, "de": _DE_ALTGR}
+LAYOUTS: dict[Layout, dict[int, tuple[str, str]]] = {"us": _US, "uk": _UK, "de": _DE,
+                                                     "fr": _FR}
+ALTGR: dict[Layout, dict[int, str]] = {"us": {}, "uk": {18: "€"}, "de": _DE_ALTGR,
+                                       "fr": _FR_ALTGR}
+
+
+def _ctrl_letter(layout: dict[int, tuple[str, str]], code: int) -> str | None:
+    """The letter Ctrl combines with on ``code``: the layout's letter, else the US key's
+    character (so Ctrl+] for GS is the same key position on every layout)."""
+    plain = layout.get(code, ("", ""))[0].upper()
+    if len(plain) == 1 and "A" <= plain <= "Z":
+        return plain
+    us = _US.get(code, ("", ""))[0].upper()
+    return us if len(us) == 1 and "@" <= us <= "_" else None
 
 
 @dataclass(frozen=True)
@@ -91,8 +110,8 @@ def keystroke_for(char: str, layout: Layout = "us") -> Keystroke:
     """The key (and modifiers) that type ``char`` in ``layout``; ValueError if none does."""
     if len(char) == 1 and 0 < ord(char) < 0x20 and char not in "\t\r\n":
         letter = chr(ord(char) + 0x40)  # Ctrl+] types GS (0x1d), Ctrl+A types 0x01 ...
-        for code, (plain, _shifted) in LAYOUTS[layout].items():
-            if plain.upper() == letter and code not in _KEYPAD:
+        for code in LAYOUTS[layout]:
+            if code not in _KEYPAD and _ctrl_letter(LAYOUTS[layout], code) == letter:
                 return Keystroke(code, ctrl=True)
         raise ValueError(f"no key for control character {ord(char):#04x} in layout {layout}")
     for code, (plain, shifted) in LAYOUTS[layout].items():
@@ -118,7 +137,8 @@ class KeyDecoder:
 
     def __init__(self, layout: Layout = "us", terminator: Terminator = "ENTER",
                  inter_key_timeout_s: float = 0.2, max_length: int = 512,
-                 group_separator: str = GROUP_SEPARATOR) -> None:
+                 group_separator: str = GROUP_SEPARATOR,
+                 gs_sent_as: str = GROUP_SEPARATOR) -> None:
         if layout not in LAYOUTS:
             raise ValueError(f"unknown keyboard layout {layout!r}")
         self._table = LAYOUTS[layout]
@@ -127,6 +147,9 @@ class KeyDecoder:
         self._timeout = inter_key_timeout_s
         self._max_length = max_length
         self._gs = group_separator
+        # What the scanner types for a GS1 group separator when it is not Ctrl+] (some are
+        # programmed to send a printable stand-in such as "~" or "<GS>").
+        self._gs_sent_as = gs_sent_as if gs_sent_as != GROUP_SEPARATOR else ""
         self._shift: set[int] = set()
         self._ctrl: set[int] = set()
         self._altgr = False
@@ -171,6 +194,8 @@ class KeyDecoder:
         if code == self._terminator:
             code_read = "".join(self._buffer)
             self._buffer.clear()
+            if self._gs_sent_as:
+                code_read = code_read.replace(self._gs_sent_as, self._gs)
             return code_read or None
         char = self._char(code)
         if char is not None and len(self._buffer) < self._max_length:
@@ -185,9 +210,9 @@ class KeyDecoder:
             return None
         plain, shifted = pair
         if self._ctrl:
-            letter = plain.upper()
-            if "@" <= letter <= "_":
-                ch = chr(ord(letter) - 0x40)
-                return self._gs if ch == GROUP_SEPARATOR else ch
-            return None
+            letter = _ctrl_letter(self._table, code)
+            if letter is None:
+                return None
+            ch = chr(ord(letter) - 0x40)
+            return self._gs if ch == GROUP_SEPARATOR else ch
         return shifted if self._shift else plain

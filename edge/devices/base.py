@@ -35,6 +35,14 @@ class Peripheral(ABC):
     def state(self) -> tuple[PeripheralState, str | None]:
         """Current state and a short detail for the peripheral status message."""
 
+    def alive(self) -> bool:
+        """False when the driver's own loop died (the systemd watchdog then stops feeding).
+
+        A device that is merely unplugged is alive: its loop is retrying. Drivers without a
+        thread of their own are always alive.
+        """
+        return True
+
 
 class Scanner(Peripheral):
     kind = "scanner"

@@ -110,7 +110,8 @@ class EvdevScanner(Scanner):
         self.decoder = KeyDecoder(
             layout=profile.keyboard_layout, terminator=profile.terminator,
             inter_key_timeout_s=profile.inter_key_timeout_ms / 1000,
-            max_length=profile.max_length, group_separator=profile.group_separator)
+            max_length=profile.max_length, group_separator=profile.group_separator,
+            gs_sent_as=profile.gs_sent_as)
         self._callbacks: list[Callable[[str], None]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -134,6 +135,9 @@ class EvdevScanner(Scanner):
             self._thread.join(timeout=5)
             self._thread = None
         self._state, self._detail = "offline", "closed"
+
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def state(self) -> tuple[PeripheralState, str | None]:
         return self._state, self._detail

@@ -24,10 +24,14 @@ from edge.devices.base import Lights, Peripheral, Printer, Scale, Scanner
 from edge.devices.escpos_printer import EscposPrinter, connection_from_options
 from edge.devices.evdev_scanner import EvdevScanner, EvdevSource
 from edge.devices.gpio_lights import GpioLights, SlotPins
+from edge.devices.hid_pos_scale import HidPosScale
 from edge.devices.mtsics_scale import MtSicsScale
+from edge.devices.serial_scale import DRIVERS as SERIAL_SCALE_DRIVERS
+from edge.devices.zpl_printer import ZplPrinter
 from edge.errors import ConfigError
 from edge.profiles import (
     DeviceKind,
+    DeviceProfile,
     LightsProfile,
     PrinterProfile,
     ScaleProfile,
@@ -37,7 +41,10 @@ from edge.profiles import (
     with_overrides,
 )
 from edge.sim.gpio_mock import allocate_pins, mock_factory
-from edge.sim.printer_capture import PrinterCapture, simulated_printer
+from edge.sim.hid_scale_sim import HidScaleSimulator
+from edge.sim.printer_capture import PrinterCapture, Tcp9100Capture, simulated_printer
+from edge.sim.scale_dialect_sims import SIMULATORS as SCALE_SIMULATORS
+from edge.sim.scale_dialect_sims import pty_line
 from edge.sim.scale_pty import ScaleSimulator
 from edge.sim.scanner_replay import ScannerReplay, simulated_scanner
 
@@ -45,7 +52,7 @@ log = structlog.get_logger(__name__)
 
 DRIVER_OPTIONS: dict[DeviceKind, set[str]] = {
     "scanner": {"path", "vendor_product"},
-    "scale": {"port", "settle_s"},
+    "scale": {"port", "path", "settle_s"},
     "lights": {"slots", "zone"},
     "printer": {"connection", "host", "port", "timeout", "path"},
 }
@@ -54,13 +61,15 @@ DRIVER_OPTIONS: dict[DeviceKind, set[str]] = {
 @dataclass
 class SimControls:
     scanner: ScannerReplay | None = None   # .type_barcode(code)
-    scale: ScaleSimulator | None = None    # .place(grams) .remove()
+    scale: ScaleSimulator | HidScaleSimulator | None = None  # .place(grams) .remove()
     lights: GpioLights | None = None       # use with edge.sim.gpio_mock.lit_slots / press
-    printer: PrinterCapture | None = None  # .output() .labels_printed()
+    printer: PrinterCapture | Tcp9100Capture | None = None  # .output() .labels_printed()
 
     def close(self) -> None:
         if self.scale is not None:
             self.scale.close()
+        if self.printer is not None:
+            self.printer.close()
 
 
 @dataclass
@@ -95,12 +104,15 @@ class Peripherals:
         self.sim.close()
 
 
+_PUSHED: dict[DeviceKind, DeviceProfile] = {}  # set only while build_* runs
+
+
 def _profile(config: AgentConfig, kind: DeviceKind, dev: DeviceConfig) -> Any:
     where = f"devices.{kind}"
     unknown = set(dev.options) - DRIVER_OPTIONS[kind] - profile_fields(kind)
     if unknown:
         raise ConfigError(f"{where}.options.{sorted(unknown)[0]}: unknown option")
-    profile = load_profile(config.profiles_dir, dev.profile, kind)
+    profile = _PUSHED.get(kind) or load_profile(config.profiles_dir, dev.profile, kind)
     return with_overrides(profile, dev.options, where)
 
 
@@ -130,17 +142,31 @@ def _build_scanner(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> 
 
 def _build_scale(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Scale:
     profile = cast(ScaleProfile, _profile(config, "scale", dev))
-    if profile.dialect != "mt_sics":  # pragma: no cover - one dialect so far
-        raise ConfigError(f"devices.scale: dialect: no driver for {profile.dialect!r}")
+    name = _name(config, "scale")
+    settle_s = float(dev.options.get("settle_s", 0.6))
+    if profile.dialect == "hid_pos":
+        if dev.simulate:
+            hid_sim = HidScaleSimulator(settle_s=settle_s,
+                                        capacity_g=profile.capacity_g or 10_000.0)
+            sim.scale = hid_sim
+            return HidPosScale(name, hid_sim.path, profile)
+        path = str(dev.options.get("path") or "")
+        if not path:
+            raise ConfigError("devices.scale.options.path: required (e.g. /dev/hidraw0)")
+        return HidPosScale(name, path, profile)
     if dev.simulate:
-        sim.scale = ScaleSimulator(settle_s=float(dev.options.get("settle_s", 0.6)),
-                                   capacity_g=profile.capacity_g or 30_000.0)
-        port = sim.scale.slave_path
+        scale_sim = SCALE_SIMULATORS[profile.dialect](
+            settle_s=settle_s, capacity_g=profile.capacity_g or 30_000.0)
+        sim.scale = scale_sim
+        port = scale_sim.slave_path
+        profile = profile.model_copy(update={"serial": pty_line(profile)})
     else:
         port = str(dev.options.get("port") or "")
         if not port:
             raise ConfigError("devices.scale.options.port: required (e.g. /dev/serial/by-id/...)")
-    return MtSicsScale(_name(config, "scale"), str(port), profile)
+    if profile.dialect == "mt_sics":
+        return MtSicsScale(name, port, profile)
+    return SERIAL_SCALE_DRIVERS[profile.dialect](name, port, profile)
 
 
 def _slot_names(slots: Any) -> list[str]:
@@ -178,17 +204,55 @@ def _build_lights(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> L
 def _build_printer(config: AgentConfig, dev: DeviceConfig, sim: SimControls) -> Printer:
     profile = cast(PrinterProfile, _profile(config, "printer", dev))
     name = _name(config, "printer")
+    options = dev.options
+    if profile.language == "zpl":
+        timeout = float(options.get("timeout", 5))
+        if dev.simulate:
+            capture = Tcp9100Capture()
+            sim.printer = capture
+            return ZplPrinter(name, capture.host, capture.port, profile, timeout)
+        host = options.get("host")
+        if not host:
+            raise ConfigError("devices.printer.options.host: required for a ZPL printer")
+        return ZplPrinter(name, str(host), int(options.get("port", 9100)), profile, timeout)
     if dev.simulate:
         printer, sim.printer = simulated_printer(name, profile)
         return printer
-    options = dev.options
     connect = connection_from_options(options)
     keep_open = options.get("connection", "dummy") == "dummy"
     return EscposPrinter(name, connect, profile, keep_open=keep_open)
 
 
-def build_peripherals(config: AgentConfig) -> Peripherals:
-    """Every configured device, built but not opened (call ``open_all``)."""
+_BUILDERS = {"scanner": _build_scanner, "scale": _build_scale, "lights": _build_lights,
+             "printer": _build_printer}
+
+
+def build_peripheral(config: AgentConfig, kind: DeviceKind, sim: SimControls,
+                     profile: DeviceProfile | None = None) -> Peripheral:
+    """One device, built (not opened) with ``profile`` instead of its config's profile file
+    (a profile pushed by the hub); simulators go into ``sim``."""
+    _PUSHED.clear()
+    if profile is not None:
+        _PUSHED[kind] = profile
+    try:
+        return _BUILDERS[kind](config, config.devices[kind], sim)  # type: ignore[operator]
+    finally:
+        _PUSHED.clear()
+
+
+def build_peripherals(config: AgentConfig,
+                      pushed: Mapping[DeviceKind, DeviceProfile] | None = None) -> Peripherals:
+    """Every configured device, built but not opened (call ``open_all``); ``pushed`` are
+    profiles the hub pushed earlier, used instead of the config's profile files."""
+    _PUSHED.clear()
+    _PUSHED.update(pushed or {})
+    try:
+        return _build_all(config)
+    finally:
+        _PUSHED.clear()
+
+
+def _build_all(config: AgentConfig) -> Peripherals:
     sim = SimControls()
     devices = config.devices
     built = Peripherals(scanner=None, scale=None, lights=None, printer=None, sim=sim)

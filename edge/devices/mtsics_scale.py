@@ -71,6 +71,9 @@ class MtSicsScale(Scale):
         self._close_port()
         self._state, self._detail = "offline", "closed"
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def state(self) -> tuple[PeripheralState, str | None]:
         return self._state, self._detail
 

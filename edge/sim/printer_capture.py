@@ -10,6 +10,7 @@ import socket
 import threading
 from typing import Any
 
+from edge.core.zpl import HOST_STATUS_QUERY, format_host_status
 from edge.devices.escpos_printer import EscposPrinter
 from edge.profiles import PrinterProfile
 
@@ -66,9 +67,16 @@ def simulated_printer(name: str, profile: PrinterProfile) -> tuple[EscposPrinter
 
 
 class Tcp9100Capture:
-    """Accepts raw print jobs on 127.0.0.1; each connection is one job."""
+    """Accepts raw print jobs on 127.0.0.1; each connection is one job.
+
+    It answers ZPL's ``~HS`` host status query like a Zebra printer, with the flags set in
+    ``paper_out``, ``paused`` and ``head_open`` (the query bytes are not kept in the job).
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.paper_out = False
+        self.paused = False
+        self.head_open = False
         self._server = socket.create_server((host, port))
         self._server.settimeout(0.1)
         self.host, self.port = self._server.getsockname()[:2]
@@ -97,6 +105,10 @@ class Tcp9100Capture:
                     if not chunk:
                         break
                     data += chunk
+                    while HOST_STATUS_QUERY in data:
+                        data = data.replace(HOST_STATUS_QUERY, b"", 1)
+                        conn.sendall(format_host_status(self.paper_out, self.paused,
+                                                        self.head_open))
             with self._lock:
                 self.jobs.append(bytes(data))
 
@@ -105,8 +117,14 @@ class Tcp9100Capture:
             return b"".join(self.jobs)
 
     def labels_printed(self) -> int:
+        """ZPL formats (``^XZ``) if any were sent, else non-empty jobs (ESC/POS)."""
         with self._lock:
-            return sum(1 for job in self.jobs if job)
+            zpl = sum(job.count(b"^XZ") for job in self.jobs)
+            return zpl or sum(1 for job in self.jobs if job)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.jobs.clear()
 
     def close(self) -> None:
         self._stop.set()

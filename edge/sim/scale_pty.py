@@ -24,7 +24,14 @@ log = structlog.get_logger(__name__)
 
 
 class ScaleSimulator:
-    """MT-SICS balance: answers S, SI, Z, T, @, I4 (others get ``ES``)."""
+    """MT-SICS balance: answers S, SI, Z, T, @, I4 (others get ``ES``).
+
+    Other dialects subclass it (edge.sim.scale_dialect_sims) and override ``_split``,
+    ``_respond`` and ``_tick``; the physical world (load, settling, zero, tare, overload)
+    is shared.
+    """
+
+    link_name = "usb-Mettler_Toledo_sim-if00"
 
     def __init__(self, settle_s: float = 0.6, capacity_g: float = 30_000.0,
                  serial_number: str = "0123456789", link_dir: Path | None = None) -> None:
@@ -42,7 +49,7 @@ class ScaleSimulator:
         self.commands: list[str] = []  # every command received, for tests
         self._tmp = None if link_dir else tempfile.TemporaryDirectory(prefix="fulfil-scale-")
         base = link_dir if link_dir else Path(self._tmp.name)  # type: ignore[union-attr]
-        self.slave_path = str(base / "usb-Mettler_Toledo_sim-if00")
+        self.slave_path = str(base / self.link_name)
         self._master = -1
         self._slave = -1
         self._stop = threading.Event()
@@ -121,31 +128,67 @@ class ScaleSimulator:
         buffer = b""
         master = self._master
         while not self._stop.is_set():
-            ready, _, _ = select.select([master], [], [], 0.05)
+            ready, _, _ = select.select([master], [], [], 0.02)
             if not ready:
+                if not self._mute:
+                    self._tick()
                 continue
             try:
                 chunk = os.read(master, 1024)
             except OSError:  # the slave side was closed and reopened: keep serving
                 time.sleep(0.01)
                 continue
-            buffer += chunk
-            while True:
-                idx = min((i for i in (buffer.find(b"\r"), buffer.find(b"\n")) if i >= 0),
-                          default=-1)
-                if idx < 0:
-                    break
-                line, buffer = buffer[:idx], buffer[idx + 1:]
-                command = line.decode("ascii", "replace").strip()
-                if command and not self._mute:
+            commands, buffer = self._split(buffer + chunk)
+            for command in commands:
+                if not self._mute:
                     self._answer(command)
+
+    def _split(self, buffer: bytes) -> tuple[list[str], bytes]:
+        """Commands (CR or LF terminated) in ``buffer`` and the unfinished rest."""
+        commands: list[str] = []
+        while True:
+            idx = min((i for i in (buffer.find(b"\r"), buffer.find(b"\n")) if i >= 0),
+                      default=-1)
+            if idx < 0:
+                return commands, buffer
+            line, buffer = buffer[:idx], buffer[idx + 1:]
+            command = line.decode("ascii", "replace").strip()
+            if command:
+                commands.append(command)
+
+    def _tick(self) -> None:
+        """Called about every 20 ms while no command arrives (streaming scales write here)."""
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            if self._master >= 0:
+                os.write(self._master, data)
+
+    def condition(self) -> tuple[str, float]:
+        """("over" | "under" | "motion" | "stable", net grams shown now)."""
+        now = time.monotonic()
+        with self._lock:
+            net = round(self._shown_raw(now) - self._zero_g - self._tare_g, 2) + 0.0
+            if self._overload or self._load_g > self.capacity_g:
+                return "over", net
+            if net < -self.capacity_g * 0.05:
+                return "under", net
+            return ("motion" if now < self._settle_until else "stable"), net
+
+    def zero_now(self) -> bool:
+        """Zero the scale if it is stable; False when it cannot."""
+        with self._lock:
+            if time.monotonic() < self._settle_until or self._overload:
+                return False
+            self._zero_g = self._load_g
+            self._tare_g = 0.0
+            return True
 
     def _answer(self, command: str) -> None:
         self.commands.append(command)
         answer = self._respond(command)
-        with self._lock:
-            if self._master >= 0:
-                os.write(self._master, answer)
+        if answer:
+            self.write(answer)
 
     def _respond(self, command: str) -> bytes:
         cmd = command.split()[0].upper()

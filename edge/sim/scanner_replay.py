@@ -32,8 +32,9 @@ HID_USAGE_BASE = 0x70000  # MSC_SCAN value: HID usage page 7 (keyboard) + usage 
 
 class ScannerReplay:
     def __init__(self, layout: Layout = "us", terminator: Terminator = "ENTER",
-                 key_interval_s: float = 0.002) -> None:
+                 key_interval_s: float = 0.002, gs_sent_as: str = "\x1d") -> None:
         self.layout = layout
+        self.gs_sent_as = gs_sent_as  # what the scanner types for a GS1 group separator
         self.terminator = terminator
         self.key_interval_s = key_interval_s
         self._queue: queue.Queue[Any] = queue.Queue()
@@ -47,7 +48,8 @@ class ScannerReplay:
         """Scan ``code``: inject its key events (thread-safe)."""
         from evdev import InputEvent, ecodes
 
-        strokes = [keystroke_for(ch, self.layout) for ch in code]
+        typed = code.replace("\x1d", self.gs_sent_as)
+        strokes = [keystroke_for(ch, self.layout) for ch in typed]
         strokes.append(Keystroke(TERMINATOR_KEYS[self.terminator]))
         with self._lock:
             t = time.time()
@@ -129,5 +131,6 @@ class ScannerReplay:
 
 def simulated_scanner(name: str, profile: ScannerProfile) -> tuple[EvdevScanner, ScannerReplay]:
     """The real EvdevScanner reading from a replay that types in the profile's layout."""
-    replay = ScannerReplay(layout=profile.keyboard_layout, terminator=profile.terminator)
+    replay = ScannerReplay(layout=profile.keyboard_layout, terminator=profile.terminator,
+                           gs_sent_as=profile.gs_sent_as)
     return EvdevScanner(name, replay, profile), replay

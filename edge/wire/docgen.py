@@ -88,6 +88,11 @@ def _examples() -> dict[str, m.Envelope]:
                                                       courier="manual", service="standard",
                                                       tracking_number="VV000000011GB",
                                                       weight_g=492.0, qr="VV000000011GB")),
+        "apply_profile": m.ApplyProfile(
+            **hub, **{**cmd, "command_id": "profile_scale_3"}, peripheral="scale",
+            profile="mettler-toledo-8217", version="3",
+            content={"kind": "scale", "vendor": "Mettler Toledo", "model": "PS60 / 8217 mode",
+                     "dialect": "toledo_8217", "unit": "lb", "min_change_g": 5.0}),
     }
 
 

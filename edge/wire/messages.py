@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -53,6 +53,8 @@ class DeviceStatus(Envelope):
                                  description="locations this pick zone has a light for")
     version: str | None = None
     peripherals: dict[str, str] = Field(default_factory=dict)
+    profiles: dict[str, str] = Field(
+        default_factory=dict, description="peripheral kind -> 'profile@version' it runs")
 
 
 class PeripheralStatus(Envelope):
@@ -70,6 +72,8 @@ class Health(Envelope):
     peripherals: dict[str, str] = Field(default_factory=dict)
     clock_synced: bool | None = None
     version: str | None = None
+    profiles: dict[str, str] = Field(
+        default_factory=dict, description="peripheral kind -> 'profile@version' it runs")
 
 
 # --- events (edge -> hub, acked by the hub) ---------------------------------------------
@@ -201,6 +205,19 @@ class CancelTask(CommandBase):
     task_id: str
 
 
+class ApplyProfile(CommandBase):
+    """Run this firmware profile for one peripheral. The device validates it, swaps the
+    driver and stores it in one step (or keeps the old one and rejects), then reports it in
+    ``profiles`` of its status and health."""
+
+    type: Literal["apply_profile"] = "apply_profile"
+    peripheral: Literal["scanner", "scale", "lights", "printer"]
+    profile: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = Field(
+        description="profile name, as the file name in firmware_profiles/ without .yaml")
+    version: Annotated[str, Field(min_length=1, max_length=64)]
+    content: dict[str, Any] = Field(description="the profile's keys, as in its YAML file")
+
+
 class PackLine(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     sku: Sku
@@ -246,7 +263,8 @@ Event = Annotated[
     | CommandAck,
     Field(discriminator="type"),
 ]
-Command = Annotated[PickTask | CancelTask | PackJob | PrintLabel, Field(discriminator="type")]
+Command = Annotated[PickTask | CancelTask | PackJob | PrintLabel | ApplyProfile,
+                    Field(discriminator="type")]
 
 EVENT_TYPES: dict[str, type[EventBase]] = {
     m.model_fields["type"].default: m
@@ -254,7 +272,8 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
               LabelPrinted, CommandAck)
 }
 COMMAND_TYPES: dict[str, type[CommandBase]] = {
-    m.model_fields["type"].default: m for m in (PickTask, CancelTask, PackJob, PrintLabel)
+    m.model_fields["type"].default: m
+    for m in (PickTask, CancelTask, PackJob, PrintLabel, ApplyProfile)
 }
 STATE_TYPES: dict[str, type[Envelope]] = {
     "status": DeviceStatus, "peripheral_status": PeripheralStatus, "health": Health,

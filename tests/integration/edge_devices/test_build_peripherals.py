@@ -158,3 +158,40 @@ def test_bad_configs_raise_config_error(devices: dict, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         build_peripherals(config)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("profile", ["mettler-toledo-8217", "brecknell-scp12",
+                                     "cas-continuous", "adam-equipment", "dymo-m10-hid"])
+def test_every_scale_profile_builds_its_driver_on_its_simulator(profile: str) -> None:
+    config = AgentConfig.model_validate({
+        "device_id": "bench-2", "role": "pack_bench",
+        "devices": {"scale": {"profile": profile, "simulate": True,
+                              "options": {"settle_s": 0.1, "poll_interval_ms": 30}}}})
+    p = build_peripherals(config)
+    assert p.scale is not None and p.sim.scale is not None
+    readings: list[WeightReading] = []
+    p.scale.on_reading(readings.append)
+    p.open_all()
+    try:
+        p.sim.scale.place(1500.0)
+        assert wait_for(lambda: any(r.grams is not None and abs(r.grams - 1500) < 5
+                                    for r in readings), timeout=8)
+    finally:
+        p.close_all()
+
+
+def test_pack_bench_with_a_zpl_printer_on_a_9100_capture() -> None:
+    from edge.devices.zpl_printer import ZplPrinter
+    from edge.sim.printer_capture import Tcp9100Capture
+
+    p = build_peripherals(pack_bench("zebra-zd421-zpl"))
+    assert isinstance(p.printer, ZplPrinter) and isinstance(p.sim.printer, Tcp9100Capture)
+    p.open_all()
+    try:
+        p.printer.print_label(LabelData(
+            order_ref="#7", ship_to=["A Person", "Street 1"], courier="DPD", service="Next day",
+            tracking_number="15501234567890", weight_g=500.0))
+        assert wait_for(lambda: p.sim.printer is not None and p.sim.printer.labels_printed() == 1)
+        assert b"^PW812" in p.sim.printer.output()
+    finally:
+        p.close_all()

@@ -118,6 +118,37 @@ def test_scanner_layout_from_profile() -> None:
         scanner.close()
 
 
+def test_fr_scanner_with_gs1_stand_in_from_the_profile() -> None:
+    scanner, replay = simulated_scanner(
+        "fr", profile(keyboard_layout="fr", gs_sent_as="<GS>", group_separator="\x1d"))
+    scans: list[str] = []
+    scanner.on_scan(scans.append)
+    scanner.open()
+    try:
+        replay.type_barcode("0109501101530008\x1d10LOT-é1")
+        assert wait_for(lambda: scans == ["0109501101530008\x1d10LOT-é1"])
+    finally:
+        scanner.close()
+
+
+def test_repeated_unplug_replug_loses_no_complete_scan(
+        rig: tuple[EvdevScanner, ScannerReplay, list[str]]) -> None:
+    """A code typed while unplugged never arrives; every code typed while plugged does."""
+    scanner, replay, scans = rig
+    expected = []
+    for i in range(3):
+        replay.type_barcode(f"BEFORE{i}")
+        expected.append(f"BEFORE{i}")
+        assert wait_for(lambda: scans == expected)
+        replay.unplug()
+        assert wait_for(lambda: scanner.state()[0] == "offline")
+        replay.replug()
+        assert wait_for(lambda: scanner.state()[0] == "ok", timeout=4)
+    replay.type_barcode("AFTER")
+    assert wait_for(lambda: scans == [*expected, "AFTER"])
+    assert scanner.decoder.pending == ""
+
+
 def test_missing_device_is_offline(tmp_path) -> None:
     scanner = EvdevScanner("none", EvdevSource(path=str(tmp_path / "event99")), profile())
     scanner.open()

@@ -184,9 +184,9 @@ def test_pick_zone_works_through_an_outage_and_syncs_after(
         assert agent.link.wait_connected(10)
         hub.command("zone-o", pick_task(hub))
         acking(hub, "zone-o", "command_ack")
-        deadline = time.monotonic() + 10  # the ack must reach the agent before the cut
+        deadline = time.monotonic() + 10  # the ack reached the agent before the cut
         while agent.outbox.depth() and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.02)
         assert agent.outbox.depth() == 0
         proxy.cut()
         deadline = time.monotonic() + 10

@@ -95,3 +95,12 @@ def test_two_threads_writing_and_acking(tmp_path: Path) -> None:
         t.join(30)
     remaining = {i.msg_id for i in box.pending()}
     assert len(remaining) <= 400 and box.depth() == len(remaining)
+
+
+def test_synchronous_mode_is_configurable(tmp_path: Path) -> None:
+    for mode, pragma in (("full", 2), ("normal", 1)):
+        outbox = Outbox(tmp_path / f"{mode}.sqlite", mode)  # type: ignore[arg-type]
+        try:
+            assert outbox._db.execute("PRAGMA synchronous").fetchone()[0] == pragma
+        finally:
+            outbox.close()

@@ -21,8 +21,14 @@ SHIPPED = {
     "zebra-ds2208": ScannerProfile,
     "honeywell-voyager-1250g": ScannerProfile,
     "mettler-toledo-mt-sics": ScaleProfile,
+    "mettler-toledo-8217": ScaleProfile,
+    "brecknell-scp12": ScaleProfile,
+    "cas-continuous": ScaleProfile,
+    "adam-equipment": ScaleProfile,
+    "dymo-m10-hid": ScaleProfile,
     "epson-tm-t20iii-80mm": PrinterProfile,
     "generic-58mm-escpos": PrinterProfile,
+    "zebra-zd421-zpl": PrinterProfile,
     "ptl-rgb-buttons": LightsProfile,
     "ptl-mono": LightsProfile,
 }
@@ -63,7 +69,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(("text", "key", "reason"), [
     ("kind: scale\nvendor: x\nmodel: y\ndialect: mt_sics\nserial: {baud: fast}\n",
      "serial.baud", "integer"),
-    ("kind: scale\nvendor: x\nmodel: y\ndialect: toledo_8217\n", "dialect", "mt_sics"),
+    ("kind: scale\nvendor: x\nmodel: y\ndialect: sartorius_sbi\n", "dialect", "toledo_8217"),
     ("kind: scanner\nvendor: x\nmodel: y\nkeyboard_layout: klingon\n",
      "keyboard_layout", "us"),
     ("kind: scanner\nvendor: x\nmodel: y\nterminator: SPACE\n", "terminator", "ENTER"),

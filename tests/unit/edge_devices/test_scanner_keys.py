@@ -140,6 +140,39 @@ def test_max_length() -> None:
 
 def test_unknown_layout_and_character() -> None:
     with pytest.raises(ValueError):
-        KeyDecoder("fr")  # type: ignore[arg-type]
+        KeyDecoder("tr")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         keystroke_for("€", "us")
+
+
+def test_fr_azerty_digits_need_shift_and_altgr_symbols() -> None:
+    assert keystroke_for("1", "fr") == sk.Keystroke(2, shift=True)
+    assert keystroke_for("a", "fr").code == 16  # where a US keyboard has Q
+    assert keystroke_for("@", "fr") == sk.Keystroke(11, altgr=True)
+    text = "Commande-0123456789/ABC_éàç@#"
+    assert type_into(KeyDecoder("fr"), text, "fr") == [text]
+    # a French scanner's unshifted digit row read as US gives digits: the layout matters
+    d = KeyDecoder("us")
+    for code in (2, 3, 4):
+        d.feed(code, 1, 1.0)
+    assert d.feed(sk.KEY_ENTER, 1, 1.0) == "123"
+    d = KeyDecoder("fr")
+    for code in (2, 3, 4):
+        d.feed(code, 1, 1.0)
+    assert d.feed(sk.KEY_ENTER, 1, 1.0) == "&é\""
+
+
+@pytest.mark.parametrize("layout", ["us", "uk", "de", "fr"])
+def test_gs1_with_ctrl_bracket_on_every_layout(layout: sk.Layout) -> None:
+    gs1 = "0109501101530008\x1d10ABC123\x1d21XYZ"
+    assert keystroke_for("\x1d", layout) == sk.Keystroke(27, ctrl=True)
+    assert type_into(KeyDecoder(layout), gs1, layout) == [gs1]
+    d = KeyDecoder(layout, group_separator="|")
+    assert type_into(d, gs1, layout) == [gs1.replace("\x1d", "|")]
+
+
+def test_gs1_printable_stand_in_from_the_profile() -> None:
+    d = KeyDecoder("us", gs_sent_as="<GS>")
+    assert type_into(d, "01095011015300<GS>10AB", "us") == ["01095011015300\x1d10AB"]
+    d = KeyDecoder("fr", gs_sent_as="~", group_separator="<FNC1>")
+    assert type_into(d, "01~10", "fr") == ["01<FNC1>10"]

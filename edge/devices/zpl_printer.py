@@ -1,0 +1,106 @@
+"""Zebra-type label printer speaking ZPL II over raw TCP 9100.
+
+Options (agent config ``devices.printer.options``): ``host`` (required), ``port`` (9100),
+``timeout`` (seconds, 5), any PrinterProfile field.
+
+Each label opens a connection, asks ``~HS`` (host status) first and prints only if the
+printer reports no paper-out, head-open, ribbon-out or pause; otherwise the label is refused
+with a PrinterError naming the reason and the peripheral state becomes ``error`` with it.
+An unreachable printer is ``offline``. ``open`` probes the status once so the state is known
+before the first label.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import structlog
+
+from edge.core.label_layout import layout_label
+from edge.core.zpl import (
+    HOST_STATUS_QUERY,
+    HostStatus,
+    label_size_dots,
+    parse_host_status,
+    render_zpl,
+)
+from edge.devices.base import PeripheralState, Printer
+from edge.errors import PrinterError
+from edge.profiles import PrinterProfile
+from edge.wire.messages import LabelData
+
+log = structlog.get_logger(__name__)
+
+
+class ZplPrinter(Printer):
+    def __init__(self, name: str, host: str, port: int, profile: PrinterProfile,
+                 timeout: float = 5.0) -> None:
+        super().__init__(name)
+        self.host, self.port, self.timeout = host, port, timeout
+        self.profile = profile
+        self._lock = threading.Lock()
+        self._state: PeripheralState = "offline"
+        self._detail: str | None = "not opened"
+
+    def open(self) -> None:
+        try:
+            with self._connect() as conn:
+                self._status(conn)
+        except PrinterError as exc:
+            log.warning("zpl_printer_not_ready", printer=self.name, error=str(exc))
+
+    def close(self) -> None:
+        self._state, self._detail = "offline", "closed"
+
+    def state(self) -> tuple[PeripheralState, str | None]:
+        return self._state, self._detail
+
+    def render(self, label: LabelData) -> bytes:
+        width, length = label_size_dots(self.profile.label_width_in,
+                                        self.profile.label_length_in, self.profile.dpi)
+        chars = max(16, width // (self.profile.dpi // 7))  # about 7 characters per inch
+        return render_zpl(layout_label(label, chars), width, length, self.profile.dpi)
+
+    def print_label(self, label: LabelData) -> None:
+        data = self.render(label)
+        with self._lock, self._connect() as conn:
+            self._status(conn)
+            try:
+                conn.sendall(data)
+            except OSError as exc:
+                self._state, self._detail = "offline", f"send failed: {exc}"
+                raise PrinterError(f"printer {self.name}: {self._detail}") from exc
+        log.info("zpl_label_sent", printer=self.name, bytes=len(data))
+
+    def _connect(self) -> socket.socket:
+        try:
+            return socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            self._state, self._detail = "offline", f"{self.host}:{self.port}: {exc}"
+            raise PrinterError(f"printer {self.name}: offline ({self._detail})") from exc
+
+    def _status(self, conn: socket.socket) -> HostStatus:
+        try:
+            conn.sendall(HOST_STATUS_QUERY)
+            answer = b""
+            deadline = time.monotonic() + self.timeout
+            status = None
+            while status is None and time.monotonic() < deadline:
+                chunk = conn.recv(1024)
+                if not chunk:
+                    break
+                answer += chunk
+                status = parse_host_status(answer)
+        except OSError as exc:
+            status, answer = None, str(exc).encode()
+        if status is None:
+            self._state, self._detail = "offline", "no answer to ~HS"
+            raise PrinterError(f"printer {self.name}: offline (no host status)")
+        problem = status.problem
+        if problem is not None:
+            self._state, self._detail = "error", problem
+            raise PrinterError(f"printer {self.name}: {problem}")
+        self._state, self._detail = "ok", None
+        return status
