@@ -17,7 +17,8 @@ printf '#!/bin/sh\nexit 101\n' > "$work/root/usr/sbin/policy-rc.d"
 chmod 0755 "$work/root/usr/sbin/policy-rc.d"
 printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n' \
   "$mirror" "$mirror" > "$work/root/etc/apt/sources.list"
+cp /etc/resolv.conf "$work/root/etc/resolv.conf"
+chroot "$work/root" apt-get -q update
 chroot "$work/root" apt-get clean
-rm -rf "$work/root"/var/lib/apt/lists/*
 tar -C "$work/root" --numeric-owner -czf "$tarball.tmp" .
 mv "$tarball.tmp" "$tarball"
