@@ -13,12 +13,14 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +43,7 @@ class Broker:
     conf_dir: Path
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(mosquitto).exists():
-        skip_or_fail("mosquitto is not installed (apt-get install mosquitto)")
-    root = tmp_path_factory.mktemp("broker")
-    port = free_port()
+def _render(root: Path, port: int, revoked: list[str]) -> None:
     user = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid(os.getgid()).gr_name
     extra = {
@@ -60,6 +56,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
         "mosquitto_server_name": "localhost",
         "fleet_pki_dir": str(root / "pki"),
         "fleet_pki_ca_passphrase": "test-ca-passphrase",
+        "fleet_pki_revoked": revoked,
         "test_clients_dir": str(root / "clients"),
         "test_client_identities": ["hub", *DEVICES],
         "ansible_python_interpreter": sys.executable,
@@ -70,26 +67,46 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     run([tool("ansible-playbook"), "-i", "localhost,", str(PLAYBOOKS / "render_broker.yml"),
          "-e", f"@{vars_file}"], timeout=300)
     print(f"render_broker.yml: {time.monotonic() - started:.1f} s")
+
+
+@contextmanager
+def _running_broker(root: Path, port: int) -> Iterator[Broker]:
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(mosquitto).exists():
+        skip_or_fail("mosquitto is not installed (apt-get install mosquitto)")
     conf = root / "etc" / "mosquitto.conf"
     proc = subprocess.Popen([mosquitto, "-c", str(conf)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"mosquitto exited {proc.returncode}: {proc.stdout.read()}")  # type: ignore[union-attr]
-        try:
-            import socket
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if proc.poll() is not None:
+                output = proc.stdout.read() if proc.stdout else ""
+                raise AssertionError(f"mosquitto exited {proc.returncode}: {output}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("mosquitto did not listen within 10 s") from None
+                time.sleep(0.1)
+        yield Broker(port=port, clients_dir=root / "clients", conf_dir=root / "etc")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise AssertionError("mosquitto did not listen within 10 s")
-    yield Broker(port=port, clients_dir=root / "clients", conf_dir=root / "etc")
-    proc.terminate()
-    proc.wait(timeout=10)
+
+@pytest.fixture(scope="module")
+def broker_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("broker")
+
+
+@pytest.fixture(scope="module")
+def broker(broker_root: Path) -> Iterator[Broker]:
+    port = free_port()
+    _render(broker_root, port, revoked=[])
+    with _running_broker(broker_root, port) as running:
+        yield running
 
 
 def _client(broker: Broker, identity: str | None, *, ca: Path | None = None) -> mqtt.Client:
@@ -219,18 +236,33 @@ def test_device_is_refused_on_another_devices_topics(broker: Broker, hub: Sessio
         device.close()
 
 
-def test_client_without_a_fleet_certificate_is_refused(broker: Broker,
-                                                        tmp_path: Path) -> None:
-    client = _client(broker, None)
-    with pytest.raises((ssl.SSLError, OSError)):
+def test_client_without_a_fleet_certificate_is_refused(broker: Broker) -> None:
+    assert _handshake_refused(broker, None)
+    assert not _handshake_refused(broker, "zone-a")
+
+
+def _handshake_refused(broker: Broker, identity: str | None) -> bool:
+    """True when the broker ends the TLS session of this identity before CONNACK."""
+    client = _client(broker, identity)
+    connected = threading.Event()
+    client.on_connect = lambda *args: connected.set()
+    try:
         client.connect("localhost", broker.port)
-        client.loop_start()
-        # the handshake succeeds from the client's view only if the broker skips the check
-        for _ in range(50):
-            client.loop_misc()
-            if client.is_connected():
-                break
-            time.sleep(0.1)
-        assert not client.is_connected()
-        raise OSError("not connected")
-    client.loop_stop()
+    except (ssl.SSLError, OSError):
+        return True
+    client.loop_start()
+    try:
+        return not connected.wait(3)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def test_revoked_device_is_refused(broker: Broker, broker_root: Path) -> None:
+    """Revocation: add the device id to fleet_pki_revoked and run the role again."""
+    assert not _handshake_refused(broker, "zone-b")
+    port = free_port()
+    _render(broker_root, port, revoked=["zone-b"])
+    with _running_broker(broker_root, port) as revoked_broker:
+        assert _handshake_refused(revoked_broker, "zone-b")
+        assert not _handshake_refused(revoked_broker, "zone-a")
