@@ -79,6 +79,9 @@ def _inventory(work: Path, roots: dict[str, Path], wheel: Path, pki: Path) -> Pa
         "edge_agent_wheel_src": str(wheel), "hub_wheel_src": str(wheel),
         "fleet_pki_dir": str(pki),
         "mosquitto_server_sans": [f"DNS:{BROKER}", "DNS:hub-t"],
+        # the CAs this machine trusts beyond Debian's (a proxy in front of PyPI, if any)
+        "common_extra_ca_certificates": [
+            str(p) for p in sorted(Path("/usr/local/share/ca-certificates").glob("*.crt"))],
     })
     (inventory / "group_vars" / "all" / "main.yml").write_text(yaml.safe_dump(settings))
     (inventory / "host_vars" / "zone-t1.yml").write_text(yaml.safe_dump({
