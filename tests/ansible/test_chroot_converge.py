@@ -78,12 +78,16 @@ def _inventory(work: Path, roots: dict[str, Path], wheel: Path, pki: Path) -> Pa
         "postgres_live_system": False,
         "edge_agent_wheel_src": str(wheel), "hub_wheel_src": str(wheel),
         "fleet_pki_dir": str(pki),
-        "mosquitto_server_sans": [f"DNS:{BROKER}", "DNS:hub-t"],
         # the CAs this machine trusts beyond Debian's (a proxy in front of PyPI, if any)
         "common_extra_ca_certificates": [
             str(p) for p in sorted(Path("/usr/local/share/ca-certificates").glob("*.crt"))],
     })
     (inventory / "group_vars" / "all" / "main.yml").write_text(yaml.safe_dump(settings))
+    hubs = yaml.safe_load((staging.parent / "hubs" / "main.yml").read_text())
+    # ansible_host is the chroot path here, not an address for the certificate
+    hubs["mosquitto_server_sans"] = [f"DNS:{BROKER}", "DNS:hub-t"]
+    (inventory / "group_vars" / "hubs").mkdir()
+    (inventory / "group_vars" / "hubs" / "main.yml").write_text(yaml.safe_dump(hubs))
     (inventory / "host_vars" / "zone-t1.yml").write_text(yaml.safe_dump({
         "edge_agent_zone": "T",
         "edge_agent_light_slots": {"T01-01-A": {"red": 2, "green": 3, "blue": 4,
@@ -244,24 +248,27 @@ def test_udev_rules_name_the_devices(converge: Converge) -> None:
 
 
 def test_device_identity_signed_by_the_fleet_ca(converge: Converge) -> None:
-    root = converge.roots["zone-t1"]
-    tls = root / "etc/fulfil-edge/tls"
-    verify = chroots.in_chroot(root, "python3", "-c", (
-        "from cryptography import x509; from cryptography.hazmat.primitives.asymmetric import ec;"
-        "from cryptography.hazmat.primitives import serialization as s;"
-        "ca = x509.load_pem_x509_certificate(open('/etc/fulfil-edge/tls/ca.crt','rb').read());"
-        "c = x509.load_pem_x509_certificate(open('/etc/fulfil-edge/tls/zone-t1.crt','rb').read());"
-        "k = s.load_pem_private_key(open('/etc/fulfil-edge/tls/zone-t1.key','rb').read(), None);"
-        "c.verify_directly_issued_by(ca);"
-        "assert c.public_key().public_numbers() == k.public_key().public_numbers();"
-        "print(c.subject.rfc4514_string())"))
-    assert verify.returncode == 0, verify.stderr
-    assert verify.stdout.strip() == "CN=zone-t1"
-    key = tls / "zone-t1.key"
-    assert oct(key.stat().st_mode & 0o777) == "0o640"
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    tls = converge.roots["zone-t1"] / "etc/fulfil-edge/tls"
+    ca = x509.load_pem_x509_certificate((tls / "ca.crt").read_bytes())
+    cert = x509.load_pem_x509_certificate((tls / "zone-t1.crt").read_bytes())
+    key = load_pem_private_key((tls / "zone-t1.key").read_bytes(), None)
+    cert.verify_directly_issued_by(ca)  # raises when the fleet CA did not sign it
+    assert cert.public_key().public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
+    assert cert.subject.rfc4514_string() == "CN=zone-t1"
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH in usage
+    assert oct((tls / "zone-t1.key").stat().st_mode & 0o777) == "0o640"
     # the key never left the device: the controller holds only the CA and issued certificates
     assert not list(converge.pki.rglob("zone-t1.key"))
     assert (converge.pki / "issued" / "zone-t1.crt").is_file()
+    # the broker's certificate names the address devices use
+    broker = converge.roots["hub-t"] / f"etc/mosquitto/tls/{BROKER}.crt"
+    names = x509.load_pem_x509_certificate(broker.read_bytes()).extensions \
+        .get_extension_for_class(x509.SubjectAlternativeName).value
+    assert BROKER in names.get_values_for_type(x509.DNSName)
 
 
 def test_broker_config_requires_client_certificates(converge: Converge) -> None:
