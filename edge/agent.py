@@ -97,6 +97,7 @@ class Agent:
         self.profiles = ProfileSwitcher(config, peripherals, self.outbox, self._wire)
         self.link = Link(
             LinkSettings(device_id=config.device_id, site=config.site, mqtt_url=config.mqtt_url,
+                         tls_files=tls_files(config),
                          role=config.role, zone=config.zone, locations=slots,
                          version=edge_version(), health_interval_s=config.health_interval_s,
                          resend_after_s=resend_after_s),
@@ -346,3 +347,11 @@ class Agent:
                 log.info("peripheral_state", peripheral=report.name, state=report.state,
                          detail=report.detail)
                 self.link.publish_peripheral(report)
+
+
+def tls_files(config: AgentConfig) -> tuple[str, str | None, str | None] | None:
+    tls = config.mqtt_tls
+    if tls is None:
+        return None
+    return (str(tls.ca_file), str(tls.cert_file) if tls.cert_file else None,
+            str(tls.key_file) if tls.key_file else None)

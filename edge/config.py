@@ -46,6 +46,17 @@ class PackSettings(BaseModel):
     tolerance_pct: float = Field(default=3.0, ge=0, description="relative tolerance, % of expected")
 
 
+class MqttTls(BaseModel):
+    """Client-certificate TLS to the broker (mqtts:// URLs); the certificate's common name is
+    the device's broker username."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ca_file: Path = Field(description="CA that signed the broker's certificate")
+    cert_file: Path | None = Field(default=None, description="this device's certificate")
+    key_file: Path | None = Field(default=None, description="this device's private key")
+
+
 class AgentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +65,7 @@ class AgentConfig(BaseModel):
     role: Literal["pick_zone", "pack_bench"]
     zone: str | None = None
     mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_tls: MqttTls | None = Field(default=None, description="TLS files for mqtts:// URLs")
     outbox_path: Path = Path("fulfil-edge-outbox.sqlite")
     outbox_sync: Literal["full", "normal"] = Field(
         default="full", description="full: fsync every commit (events survive power loss); "

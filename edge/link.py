@@ -53,6 +53,7 @@ class LinkSettings:
     device_id: str
     site: str
     mqtt_url: str
+    tls_files: tuple[str, str | None, str | None] | None = None  # CA, certificate, key
     role: Literal["pick_zone", "pack_bench"] | None = None
     zone: str | None = None
     locations: list[str] = field(default_factory=list)
@@ -103,7 +104,8 @@ class Link:
         if self._address.username:
             self._client.username_pw_set(self._address.username, self._address.password)
         if self._address.tls:
-            self._client.tls_set()
+            ca, cert, key = settings.tls_files or (None, None, None)
+            self._client.tls_set(ca_certs=ca, certfile=cert, keyfile=key)
 
     # --- envelope -------------------------------------------------------------------------
 

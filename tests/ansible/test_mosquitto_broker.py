@@ -236,6 +236,30 @@ def test_device_is_refused_on_another_devices_topics(broker: Broker, hub: Sessio
         device.close()
 
 
+def test_agent_link_connects_with_its_provisioned_certificate(
+        broker: Broker, hub: Session, tmp_path: Path) -> None:
+    """The agent's own MQTT link, given the files the edge_agent role installs, is let in
+    and its birth reaches the hub."""
+    from edge.config import MqttTls
+    from edge.link import Link, LinkSettings
+    from edge.outbox import Outbox
+
+    folder = broker.clients_dir / "zone-a"
+    tls = MqttTls(ca_file=broker.conf_dir / "tls" / "ca.crt",
+                  cert_file=folder / "zone-a.crt", key_file=folder / "zone-a.key")
+    settings = LinkSettings(device_id="zone-a", site=SITE,
+                            mqtt_url=f"mqtts://localhost:{broker.port}",
+                            tls_files=(str(tls.ca_file), str(tls.cert_file), str(tls.key_file)),
+                            role="pick_zone")
+    link = Link(settings, Outbox(tmp_path / "outbox.sqlite"))
+    link.start()
+    try:
+        assert link.wait_connected(10), "the agent could not connect with its certificate"
+        assert hub.wait_for_message(f"fulfil/{SITE}/zone-a/status", 5)
+    finally:
+        link.stop()
+
+
 def test_client_without_a_fleet_certificate_is_refused(broker: Broker) -> None:
     assert _handshake_refused(broker, None)
     assert not _handshake_refused(broker, "zone-a")
