@@ -33,7 +33,7 @@ from hub.domain.timeline import Step
 from hub.errors import InvalidInput, NotFound
 from hub.service_layer.channels.mapping import MappedLine, map_lines
 from hub.service_layer.context import HubContext
-from hub.service_layer.handlers.orders import create_order
+from hub.service_layer.handlers.orders import stage_order
 from hub.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -89,7 +89,7 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
     repo.save_channel_order(order.channel, order.channel_ref, _line_rows(mapped),
                             order.updated_at, ctx.now())
     shortfall = _shortfall(repo, mapped)
-    order_id, created = create_order(commands.CreateOrder(
+    order_id, created = stage_order(commands.CreateOrder(
         channel=order.channel, channel_ref=order.channel_ref,
         lines=[commands.NewLine(m.sku, m.line.qty,
                                 m.line.unit_price.quantize(CENT, ROUND_HALF_EVEN))
@@ -102,9 +102,9 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
     repo.resolve_quarantine(order.channel, order.channel_ref, order_id, ctx.now())
     reason = None
     if shortfall:
-        # decided under the stock lock taken before create_order committed
-        stored = uow.repo.get_order(order_id, lock=True)
-        assert stored is not None
+        # decided under the stock lock; written in the order's own transaction, so the
+        # order is never visible without its flag
+        stored = next(o for o in uow.repo.seen if o.id == order_id)
         stored.record(Step.ORDER_RECEIVED, "oversold", ctx.now(), outcome="oversold",
                       shortfall=shortfall)
         reason = "oversold: " + ", ".join(

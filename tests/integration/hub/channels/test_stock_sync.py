@@ -1,18 +1,23 @@
-"""Available-to-sell pushed to the channels over HTTP: per-channel buffers, unreleased orders
-counted, coalescing, and retry until the channel acknowledges."""
+"""Available-to-sell pushed to the channels through the outbox: every stock change queues a
+coalesced push per listing in its own transaction, the push carries the newest figure, and a
+failing channel is retried with backoff until it accepts."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from hub.adapters import orm
 from hub.adapters.channels import AmazonAdapter, EbayAdapter, ShopifyAdapter
 from hub.adapters.channels.http import ChannelHttp
 from hub.bootstrap import Hub
 from hub.domain import channel_commands as cc
 from hub.domain import commands
-from hub.service_layer.channels.stock_sync import StockSync
+from hub.service_layer.channels.push_dispatcher import ChannelPushDispatcher
 from tests.integration.hub.channels.marketplace_server import Failure, MarketplaceServer
 from tests.integration.hub.conftest import ADDRESS
 
@@ -26,44 +31,142 @@ def market() -> Iterator[MarketplaceServer]:
         yield server
 
 
-def make_sync(hub: Hub, market: MarketplaceServer) -> StockSync:
+class Clock:
+    """The hub's clock, moved by the test (backoff is measured on it)."""
+
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def make_dispatcher(hub: Hub, market: MarketplaceServer) -> ChannelPushDispatcher:
     http = ChannelHttp(market.url, "tok", timeout_s=2, max_retries=0, backoff_s=0)
-    return StockSync(hub.uow, hub.ctx, {"shopify": (ShopifyAdapter("905684977"), http),
-                                        "ebay": (EbayAdapter(), http)})
+    return ChannelPushDispatcher(hub.uow, hub.ctx, {
+        "shopify": (ShopifyAdapter("905684977"), http), "ebay": (EbayAdapter(), http)})
 
 
-def pushes(market: MarketplaceServer) -> list[tuple[str, object]]:
-    return [(seen.path, seen.body) for seen in market.requests if seen.method == "POST"]
+def pushes(market: MarketplaceServer, path: str) -> list[Any]:
+    return [seen.body for seen in market.requests if seen.method == "POST" and seen.path == path]
 
 
-def test_available_to_sell_per_channel_is_pushed_coalesced_and_retried(
+def pending_stock_rows(hub: Hub) -> list[Any]:
+    o = orm.outbox.c
+    with hub.uow(read_only=True) as uow:
+        return list(uow.session.execute(orm.outbox.select().where(
+            o.kind == "channel_stock", o.dispatched_at.is_(None)).order_by(o.topic)))
+
+
+def expected_available(hub: Hub, sku: str, buffer: int) -> int:
+    """on_hand - reserved - demand of orders waiting for release - buffer, from the raw
+    balances and orders (not through the code under test)."""
+    with hub.uow(read_only=True) as uow:
+        free = sum(row.on_hand - row.reserved for row in uow.repo.balances(sku))
+        waiting = sum(line.qty for order in uow.repo.list_orders(None, 1000, 0)
+                      if order.status in ("held", "ready") for line in order.lines
+                      if line.sku == sku)
+    return max(0, free - waiting - buffer)
+
+
+def order(ref: str, qty: int) -> commands.CreateOrder:
+    return commands.CreateOrder(channel="web", channel_ref=ref, payment_status="paid",
+                                lines=[commands.NewLine("MUG", qty)], ship_to=ADDRESS)
+
+
+def test_every_change_queues_one_coalesced_push_per_listing(
         warehouse: Hub, market: MarketplaceServer) -> None:
     # MUG: 5 on hand. Shopify keeps 2 back, eBay none.
     warehouse.handle(cc.TrackChannelStock("shopify", "808950810", "MUG", buffer=2))
     warehouse.handle(cc.TrackChannelStock("ebay", "MUG", "MUG"))
-    sync = make_sync(warehouse, market)
-    first = sync.run_once()
+    dispatcher = make_dispatcher(warehouse, market)
+    first = dispatcher.dispatch_once()
     assert sorted(first.pushed) == [("ebay", "MUG", 5), ("shopify", "808950810", 3)]
-    assert pushes(market) == [
-        (EBAY_BULK, {"requests": [{"sku": "MUG", "shipToLocationAvailability": {"quantity": 5}}]}),
-        (SHOPIFY_SET, {"location_id": "905684977", "inventory_item_id": "808950810",
-                       "available": 3})]
-    assert sync.run_once().pushed == []  # nothing changed: nothing sent
+    assert pushes(market, EBAY_BULK) == [
+        {"requests": [{"sku": "MUG", "shipToLocationAvailability": {"quantity": 5}}]}]
+    assert pushes(market, SHOPIFY_SET) == [
+        {"location_id": "905684977", "inventory_item_id": "808950810", "available": 3}]
+    assert pending_stock_rows(warehouse) == []
+    assert dispatcher.dispatch_once().pushed == []  # nothing queued: nothing sent
 
-    # three changes between passes: an order waiting for release, a receipt, an adjustment
-    warehouse.handle(commands.CreateOrder(channel="web", channel_ref="W-1",
-                                          lines=[commands.NewLine("MUG", 4)], ship_to=ADDRESS))
-    warehouse.handle(commands.ReceiveStock("MUG", "A01-01-A", 1))
+    # changes between two passes: an order released (reserve), one waiting for release,
+    # a receipt, an adjustment; and a TEE receipt that touches no MUG listing
+    released, _ = warehouse.handle(order("W-1", 1))
+    warehouse.handle(commands.ReleaseOrder(released))
+    warehouse.handle(order("W-2", 2))
+    warehouse.handle(commands.ReceiveStock("MUG", "A01-01-A", 6))
     warehouse.handle(commands.AdjustStock("MUG", "A01-01-A", -1, "damaged"))
-    market.fail(SHOPIFY_SET, Failure(500))
-    second = sync.run_once()
-    assert second.pushed == [("ebay", "MUG", 1)]  # only the newest value, once
-    assert second.failed == [("shopify", "808950810")]
-    third = sync.run_once()  # the failed push is retried; max(0, 1 - 2) = 0
-    assert third.pushed == [("shopify", "808950810", 0)]
-    assert [body for path, body in pushes(market) if path == SHOPIFY_SET][-1] == {
-        "location_id": "905684977", "inventory_item_id": "808950810", "available": 0}
-    assert sync.run_once().pushed == []
+    warehouse.handle(commands.ReceiveStock("TEE", "A01-02-A", 1))  # no MUG listing touched
+    rows = pending_stock_rows(warehouse)
+    assert [row.topic for row in rows] == ["ebay/MUG", "shopify/808950810"]  # one per listing
+    assert [json.loads(row.payload)["changes"] for row in rows] == [5, 5]
+
+    second = dispatcher.dispatch_once()
+    # 5 + 6 - 1 on hand, 1 reserved, 2 waiting: 7 for eBay, 5 for Shopify (buffer 2)
+    assert expected_available(warehouse, "MUG", 0) == 7
+    assert sorted(second.pushed) == [("ebay", "MUG", 7), ("shopify", "808950810", 5)]
+    assert len(pushes(market, SHOPIFY_SET)) == len(pushes(market, EBAY_BULK)) == 2
+    assert pushes(market, SHOPIFY_SET)[-1]["available"] == expected_available(
+        warehouse, "MUG", 2) == 5
+    assert pending_stock_rows(warehouse) == []
+
+
+def test_an_unchanged_figure_is_not_sent_again(warehouse: Hub,
+                                               market: MarketplaceServer) -> None:
+    warehouse.handle(cc.TrackChannelStock("ebay", "MUG", "MUG"))
+    dispatcher = make_dispatcher(warehouse, market)
+    dispatcher.dispatch_once()
+    warehouse.handle(commands.ReceiveStock("MUG", "A01-01-A", 2))
+    warehouse.handle(commands.AdjustStock("MUG", "A01-01-A", -2, "recount"))
+    report = dispatcher.dispatch_once()
+    assert (report.pushed, report.unchanged) == ([], [("ebay", "MUG")])
+    assert len(pushes(market, EBAY_BULK)) == 1 and pending_stock_rows(warehouse) == []
+
+
+def test_a_failing_channel_is_retried_with_backoff_until_it_accepts(
+        warehouse: Hub, market: MarketplaceServer) -> None:
+    clock = Clock()
+    warehouse.ctx.now = clock
+    warehouse.handle(cc.TrackChannelStock("shopify", "808950810", "MUG", buffer=1))
+    warehouse.handle(cc.TrackChannelStock("ebay", "MUG", "MUG"))
+    market.fail(SHOPIFY_SET, Failure(500), Failure(503), Failure(429))
+    dispatcher = make_dispatcher(warehouse, market)
+    backoff_s = warehouse.settings.channel_backoff_s
+
+    first = dispatcher.dispatch_once()
+    assert first.failed == [("shopify", "808950810")]
+    assert first.pushed == [("ebay", "MUG", 5)]  # one failing channel holds no other back
+    for attempt in (1, 2):
+        # changes keep arriving while the channel is down: they join the waiting push
+        warehouse.handle(commands.ReceiveStock("MUG", "A01-01-A", attempt))
+        early = dispatcher.dispatch_once()
+        assert early.waiting == 1 and early.failed == []  # not due yet: nothing sent
+        clock.advance(backoff_s * 2 ** (attempt - 1))  # 1 s, then 2 s
+        retried = dispatcher.dispatch_once()
+        assert retried.failed == [("shopify", "808950810")]
+    warehouse.handle(order("W-9", 2))  # demand waiting for release, while in backoff
+    clock.advance(backoff_s * 4)
+    last = dispatcher.dispatch_once()
+
+    wanted = expected_available(warehouse, "MUG", 1)
+    assert wanted == 5 + 1 + 2 - 2 - 1
+    assert ("shopify", "808950810", wanted) in last.pushed
+    shopify = pushes(market, SHOPIFY_SET)
+    assert len(shopify) == 4  # three refused, one accepted: no push per change
+    assert shopify[-1] == {"location_id": "905684977", "inventory_item_id": "808950810",
+                           "available": wanted}
+    # eBay, which accepts, got each pass's figure meanwhile
+    assert [body["requests"][0]["shipToLocationAvailability"]["quantity"]
+            for body in pushes(market, EBAY_BULK)] == [5, 6, 8, 6]
+    assert pending_stock_rows(warehouse) == []
+    o = orm.outbox.c
+    with warehouse.uow(read_only=True) as uow:
+        row = uow.session.execute(orm.outbox.select().where(
+            o.kind == "channel_stock", o.topic == "shopify/808950810")).one()
+    assert (row.attempts, row.last_error) == (4, None)  # acknowledged on the fourth try
 
 
 def test_amazon_stock_goes_through_the_feeds_api(warehouse: Hub,
@@ -71,9 +174,9 @@ def test_amazon_stock_goes_through_the_feeds_api(warehouse: Hub,
     warehouse.handle(cc.TrackChannelStock("amazon", "CBA_OTF_1", "TEE", buffer=1))
     http = ChannelHttp(market.url, "tok", timeout_s=2, max_retries=0, backoff_s=0,
                        auth_header="x-amz-access-token", auth_prefix="")
-    sync = StockSync(warehouse.uow, warehouse.ctx,
-                     {"amazon": (AmazonAdapter(seller_id="SELLER1"), http)})
-    assert sync.run_once().pushed == [("amazon", "CBA_OTF_1", 9)]  # TEE: 10 on hand, 1 kept
+    dispatcher = ChannelPushDispatcher(warehouse.uow, warehouse.ctx,
+                                       {"amazon": (AmazonAdapter(seller_id="SELLER1"), http)})
+    assert dispatcher.dispatch_once().pushed == [("amazon", "CBA_OTF_1", 9)]  # 10, 1 kept
     create, upload, feed = market.requests
     assert (create.method, create.path) == ("POST", "/feeds/2021-06-30/documents")
     assert create.body == {"contentType": "application/json; charset=UTF-8"}
