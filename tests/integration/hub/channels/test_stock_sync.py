@@ -186,3 +186,87 @@ def test_amazon_stock_goes_through_the_feeds_api(warehouse: Hub,
         {"fulfillment_channel_code": "DEFAULT", "quantity": 9}]
     assert feed.body == {"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
                          "inputFeedDocumentId": "doc-1"}
+
+
+def test_picks_and_shorts_queue_pushes_too(warehouse: Hub, market: MarketplaceServer) -> None:
+    from edge.wire import messages as wire
+    from tests.integration.hub.analytics_flow import ZONE, send
+
+    warehouse.handle(cc.TrackChannelStock("ebay", "TEE", "TEE"))
+    dispatcher = make_dispatcher(warehouse, market)
+    assert dispatcher.dispatch_once().pushed == [("ebay", "TEE", 10)]
+    order_id, _ = warehouse.handle(commands.CreateOrder(
+        channel="web", channel_ref="P-1", payment_status="paid",
+        lines=[commands.NewLine("TEE", 4)], ship_to=ADDRESS))
+    warehouse.handle(commands.ReleaseOrder(order_id))
+    assert dispatcher.dispatch_once().pushed == [("ebay", "TEE", 6)]
+    with warehouse.uow() as uow:
+        task = uow.repo.tasks_for_order(order_id)[0]
+        common = {"task_id": task.id, "pick_id": task.picks[0].id, "order_id": order_id,
+                  "sku": "TEE", "location": task.picks[0].location}
+    seen: list[tuple[str, list[Any], list[Any]]] = []
+    for name, model, fields in [
+            ("pick", wire.PickConfirmed, {"qty": 1, "method": "scan"}),
+            ("short", wire.PickShort, {"qty_picked": 1, "qty_short": 2})]:
+        send(warehouse, ZONE, model, **fields, **common)
+        queued = [row.topic for row in pending_stock_rows(warehouse)]
+        report = dispatcher.dispatch_once()
+        seen.append((name, queued, report.pushed or report.unchanged))
+    # a pick takes a reserved unit off the shelf: nothing more to sell, but it was checked;
+    # a short gives the two units it could not find back to sale (the hub's rule)
+    assert seen == [("pick", ["ebay/TEE"], [("ebay", "TEE")]),
+                    ("short", ["ebay/TEE"], [("ebay", "TEE", 8)])]
+    assert expected_available(warehouse, "TEE", 0) == 8
+
+
+def test_a_running_hub_pushes_after_each_change_until_the_channel_accepts(
+        sqlite_url: str, market: MarketplaceServer) -> None:
+    """The hub as it runs: its outbox dispatcher sends the pushes on its own thread."""
+    import time
+
+    from hub.bootstrap import bootstrap
+    from hub.config import Settings
+    from tests.integration.hub.conftest import LOCATIONS, SKUS
+
+    hub = bootstrap(Settings(database_url=sqlite_url, site="t-push", embedded_broker_port=0,
+                             shopify_base_url=market.url, shopify_location_id="905684977",
+                             shopify_access_token="tok",  # type: ignore[arg-type]
+                             channel_backoff_s=0.05), start_messaging=True)
+    try:
+        for sku in SKUS:
+            hub.handle(commands.AddSku(*sku))
+        for location in LOCATIONS:
+            hub.handle(commands.AddLocation(*location))
+        market.fail(SHOPIFY_SET, Failure(500), Failure(502), Failure(500))
+        hub.handle(cc.TrackChannelStock("shopify", "808950810", "MUG", buffer=1))
+        hub.handle(commands.ReceiveStock("MUG", "A01-01-A", 7))
+        hub.handle(order("R-1", 2))
+        wanted = expected_available(hub, "MUG", 1)
+        assert wanted == 4
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (
+                pending_stock_rows(hub) or not any(seen.answered == 200 for seen in
+                                                   market.requests)):
+            time.sleep(0.05)
+    finally:
+        hub.stop()
+    accepted = [seen.body for seen in market.requests if seen.answered == 200]
+    refused = [seen for seen in market.requests if seen.answered >= 500]
+    assert len(refused) == 3 and 1 <= len(accepted) <= 3  # at most one per change
+    assert accepted[-1] == {
+        "location_id": "905684977", "inventory_item_id": "808950810", "available": wanted}
+    assert market.requests[0].headers["x-shopify-access-token"] == "tok"
+
+
+def test_a_change_that_is_refused_queues_nothing(warehouse: Hub) -> None:
+    from hub.errors import HubError
+
+    warehouse.handle(cc.TrackChannelStock("ebay", "MUG", "MUG"))
+    with warehouse.uow() as uow:  # the listing's first push, as if it had been sent
+        uow.session.execute(orm.outbox.update().values(dispatched_at=warehouse.ctx.now()))
+        uow.commit()
+    with pytest.raises(HubError):
+        warehouse.handle(commands.AdjustStock("MUG", "A01-01-A", -9, "recount"))
+    assert pending_stock_rows(warehouse) == []  # the push lives and dies with the change
+    warehouse.handle(commands.AdjustStock("MUG", "A01-01-A", -1, "recount"))
+    assert [row.topic for row in pending_stock_rows(warehouse)] == ["ebay/MUG"]
