@@ -43,7 +43,7 @@ WAITING = (OrderStatus.HELD, OrderStatus.READY)
 
 @dataclass(frozen=True)
 class IngestResult:
-    status: str  # created | duplicate | replayed | updated | flagged | quarantined
+    status: str  # created | duplicate | replayed | updated | cancelled | flagged | quarantined
     channel_ref: str
     order_id: str | None = None
     quarantine_id: int | None = None
@@ -166,9 +166,10 @@ def _update(uow: UnitOfWork, repo: ChannelRepository, ctx: HubContext, existing:
     new_lines = sorted((m.sku, m.line.qty) for m in mapped)
     if problems or new_lines != sorted((line.sku, line.qty) for line in target.lines):
         changes["lines"] = problems or [list(pair) for pair in new_lines]
-    if order.extra.get("cancelled") or order.extra.get("cancel_state", "NONE_REQUESTED") not in (
-            "NONE_REQUESTED",):
-        changes["cancel"] = True
+    cancel = cancel_signal(order)
+    if cancel and target.status != OrderStatus.CANCELLED:
+        changes["cancel"] = cancel
+        changes.pop("payment_status", None)  # a cancelled order's payment is the channel's
     if order.updated_at is not None:
         repo.save_channel_order(order.channel, order.channel_ref,
                                 stored.lines if stored is not None else _line_rows(mapped),
@@ -184,6 +185,8 @@ def _update(uow: UnitOfWork, repo: ChannelRepository, ctx: HubContext, existing:
         log.warning("channel_update_after_release", order_id=target.id, changes=changes)
         return IngestResult("flagged", order.channel_ref, order_id=target.id,
                             reason=f"the order is {target.status}; the update was not applied")
+    if changes.get("cancel") == "cancelled":
+        return _cancel(uow, ctx, target, order.channel_ref, actor)
     applied = []
     if "payment_status" in changes:
         _apply_payment(target, order.payment_status, now, actor)
@@ -202,6 +205,34 @@ def _update(uow: UnitOfWork, repo: ChannelRepository, ctx: HubContext, existing:
     return IngestResult("flagged" if flagged else "updated", order.channel_ref,
                         order_id=target.id,
                         reason="line or cancel changes need review" if flagged else None)
+
+
+def cancel_signal(order: ChannelOrder) -> str | None:
+    """``cancelled`` when the channel cancelled the order, ``requested`` when a cancel was
+    asked for and not yet decided (eBay), None otherwise."""
+    extra = order.extra
+    if (extra.get("cancelled") is True or extra.get("order_status") == "Canceled"
+            or (order.channel == "woocommerce" and extra.get("status") == "cancelled")
+            or extra.get("cancel_state") == "CANCELED"):
+        return "cancelled"
+    if extra.get("cancel_state", "NONE_REQUESTED") != "NONE_REQUESTED":
+        return "requested"
+    return None
+
+
+def _cancel(uow: UnitOfWork, ctx: HubContext, target: Order, channel_ref: str,
+            actor: str) -> IngestResult:
+    """Apply a channel's cancellation to an order not yet released. Stock is reserved only
+    at release, so there is no reservation to give back: the order's demand simply stops
+    counting against available-to-sell, and the new figure is pushed to the channels."""
+    previous = target.status
+    target.status = OrderStatus.CANCELLED
+    target.record(Step.ORDER_RECEIVED, "order_cancelled", ctx.now(), actor=actor,
+                  outcome="cancelled_by_channel", previous_status=previous)
+    uow.repo.stock_changed.update(line.sku for line in target.lines)
+    uow.commit()
+    log.info("channel_order_cancelled", order_id=target.id, channel_ref=channel_ref)
+    return IngestResult("cancelled", channel_ref, order_id=target.id)
 
 
 def _apply_payment(order: Order, status: str, now: datetime, actor: str) -> None:
