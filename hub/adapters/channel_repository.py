@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -194,8 +195,9 @@ class ChannelRepository:
                    order_id: str | None = None) -> int:
         """Coalesce into the pending row of (kind, topic), or add one; returns its id.
 
-        A coalesced row gets the new fields and one more ``changes``; a scheduled retry
-        (``retry_at``) is kept. Two writers racing may both add a row: the dispatcher
+        A coalesced row gets the new fields, one more ``changes`` and a new ``rev`` (so the
+        dispatcher's compare-and-set sees every write); a scheduled retry (``retry_at``) is
+        kept. Two writers racing may both add a row: the dispatcher
         treats the rows of one topic as one push."""
         o = orm.outbox.c
         pending = self.session.execute(
@@ -203,14 +205,14 @@ class ChannelRepository:
                                           o.dispatched_at.is_(None))
             .order_by(o.id.desc()).limit(1)).first()
         if pending is not None:
-            payload = {**json.loads(pending.payload), **fields}
+            payload = {**json.loads(pending.payload), **fields, "rev": uuid.uuid4().hex}
             payload["changes"] = int(payload.get("changes", 1)) + 1
             done = self.session.execute(update(orm.outbox).where(
                 o.id == pending.id, o.dispatched_at.is_(None)).values(
                 payload=json.dumps(payload, sort_keys=True)))
             if done.rowcount == 1:  # type: ignore[attr-defined]
                 return int(pending.id)
-        payload = {**fields, "changes": 1}
+        payload = {**fields, "changes": 1, "rev": uuid.uuid4().hex}
         return int(self.session.execute(insert(orm.outbox).values(
             kind=kind, topic=topic, payload=json.dumps(payload, sort_keys=True),
             order_id=order_id, created_at=at).returning(o.id)).scalar_one())

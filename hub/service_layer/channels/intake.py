@@ -1,7 +1,7 @@
 """Channel order intake. A channel order becomes a canonical order through create_order (once
 per channel and channel ref); lines that map to no SKU send the whole order to the
-quarantine with the reason; an update is applied only while the order waits for release and
-is flagged on the timeline once it was released."""
+quarantine with the reason; an update (payment, address, a cancellation) is applied only
+while the order waits for release and is flagged on the timeline once it was released."""
 
 from __future__ import annotations
 

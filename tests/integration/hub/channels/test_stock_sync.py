@@ -270,3 +270,31 @@ def test_a_change_that_is_refused_queues_nothing(warehouse: Hub) -> None:
     assert pending_stock_rows(warehouse) == []  # the push lives and dies with the change
     warehouse.handle(commands.AdjustStock("MUG", "A01-01-A", -1, "recount"))
     assert [row.topic for row in pending_stock_rows(warehouse)] == ["ebay/MUG"]
+
+
+def test_a_change_during_a_push_is_pushed_next(warehouse: Hub,
+                                               market: MarketplaceServer) -> None:
+    """The channel is slow: a receipt commits while the push is in flight (no lock is held
+    across the HTTP call); the push settles nothing it did not carry, and the next pass
+    sends the newer figure."""
+    import threading
+    import time
+
+    warehouse.handle(cc.TrackChannelStock("ebay", "MUG", "MUG"))
+    market.fail(EBAY_BULK, Failure(200, stall_s=1.0))  # accepted, slowly
+    dispatcher = make_dispatcher(warehouse, market)
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(dispatcher.dispatch_once()))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not market.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    warehouse.handle(commands.ReceiveStock("MUG", "A01-01-A", 3))
+    committed_in = time.monotonic() - started
+    worker.join(timeout=10)
+    assert reports[0].pushed == [("ebay", "MUG", 5)]
+    assert committed_in < 0.9  # did not wait for the slow channel
+    assert [row.topic for row in pending_stock_rows(warehouse)] == ["ebay/MUG"]
+    assert dispatcher.dispatch_once().pushed == [("ebay", "MUG", 8)]
+    assert pending_stock_rows(warehouse) == []
