@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -217,11 +217,17 @@ class ChannelRepository:
             kind=kind, topic=topic, payload=json.dumps(payload, sort_keys=True),
             order_id=order_id, created_at=at).returning(o.id)).scalar_one())
 
-    def pending_pushes(self, kinds: Sequence[str], limit: int) -> Sequence[Row[Any]]:
+    def pending_pushes(self, kinds: Sequence[str], channels: Sequence[str], limit: int
+                       ) -> Sequence[Row[Any]]:
+        """Pending pushes to these channels (topics ``<channel>/...``), fresh ones first so
+        rows backing off from a failing channel never hold new work back."""
         o = orm.outbox.c
+        if not channels:
+            return []
         return self.session.execute(
-            select(orm.outbox).where(o.dispatched_at.is_(None), o.kind.in_(list(kinds)))
-            .order_by(o.id).limit(limit)).all()
+            select(orm.outbox).where(o.dispatched_at.is_(None), o.kind.in_(list(kinds)),
+                                     or_(*(o.topic.startswith(f"{c}/") for c in channels)))
+            .order_by(o.attempts, o.id).limit(limit)).all()
 
     def settle_push(self, row_id: int, payload: str, at: datetime) -> bool:
         """Mark a push acknowledged unless a newer change was coalesced into it meanwhile

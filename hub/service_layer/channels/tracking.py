@@ -33,7 +33,8 @@ def queue_tracking_push(uow: UnitOfWork, ctx: HubContext, order: Order,
     if order.channel not in ADAPTERS:
         return False  # phone, manual, CSV: nobody to tell
     ChannelRepository(uow.session).queue_push(
-        TRACKING_PUSH, order.id, {"order_id": order.id, "channel": order.channel,
+        TRACKING_PUSH, f"{order.channel}/{order.id}", {"order_id": order.id,
+                                                        "channel": order.channel,
                                   "shipment_id": shipment.id}, ctx.now(), order_id=order.id)
     return True
 

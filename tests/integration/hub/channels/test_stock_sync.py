@@ -298,3 +298,13 @@ def test_a_change_during_a_push_is_pushed_next(warehouse: Hub,
     assert [row.topic for row in pending_stock_rows(warehouse)] == ["ebay/MUG"]
     assert dispatcher.dispatch_once().pushed == [("ebay", "MUG", 8)]
     assert pending_stock_rows(warehouse) == []
+
+
+def test_pushes_for_a_channel_not_configured_wait_untouched(
+        warehouse: Hub, market: MarketplaceServer) -> None:
+    warehouse.handle(cc.TrackChannelStock("woocommerce", "93", "TEE"))
+    warehouse.handle(cc.TrackChannelStock("ebay", "TEE", "TEE"))
+    report = make_dispatcher(warehouse, market).dispatch_once()  # shopify and eBay only
+    assert (report.pushed, report.failed) == ([("ebay", "TEE", 10)], [])
+    (waiting,) = pending_stock_rows(warehouse)
+    assert (waiting.topic, waiting.attempts, waiting.last_error) == ("woocommerce/93", 0, None)
