@@ -24,6 +24,8 @@ from hub.entrypoints.mqtt_worker import DeviceMessageWorker
 from hub.service_layer.channels import intake as channel_intake
 from hub.service_layer.channels import payments as channel_payments
 from hub.service_layer.channels import stock_sync as channel_stock_sync
+from hub.service_layer.channels.push_dispatcher import ChannelPushDispatcher
+from hub.service_layer.channels.workers import push_clients
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
 from hub.service_layer.handlers import catalogue, devices, orders
@@ -99,7 +101,9 @@ class Hub:
         self.mqtt = HubMqtt(url, topics.hub_subscriptions(self.settings.site),
                             self.worker.submit)
         self.dispatcher = OutboxDispatcher(self.bus.uow_factory, self.ctx, self.mqtt,
-                                           self.notifier)
+                                           self.notifier, channel_pushes=ChannelPushDispatcher(
+                                               self.bus.uow_factory, self.ctx,
+                                               push_clients(self.settings)))
         self.worker.start()
         self.mqtt.start()
         self.dispatcher.start()
@@ -135,7 +139,8 @@ def bootstrap(settings: Settings | None = None, *, courier: Courier | None = Non
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
     ctx = HubContext(settings=settings, courier=courier or build_courier(settings))
     handlers = {kind: partial(handler, ctx=ctx) for kind, handler in COMMAND_HANDLERS.items()}
-    bus = MessageBus(lambda: UnitOfWork(session_factory), handlers, {})
+    hooks = [partial(channel_stock_sync.queue_stock_pushes, ctx=ctx)]  # stock -> channels
+    bus = MessageBus(lambda: UnitOfWork(session_factory, before_commit=hooks), handlers, {})
     hub = Hub(settings, engine, ctx, bus, notifier or LogNotifier(), session_factory)
     if settings.bootstrap_api_key:
         from hub.service_layer.api_keys import ensure_key

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -152,12 +154,18 @@ class ChannelRepository:
             index_elements=["channel", "listing_key"],
             set_={"sku": sku, "buffer": buffer, "dirty": True, "updated_at": at}))
 
-    def stock_rows(self, dirty_only: bool = False) -> Sequence[Row[Any]]:
+    def stock_rows(self, skus: Sequence[str] | None = None) -> Sequence[Row[Any]]:
+        """Tracked listings, all or those of these SKUs, in one lock order."""
         c = channel_stock.c
         stmt = select(channel_stock).order_by(c.channel, c.listing_key)
-        if dirty_only:
-            stmt = stmt.where(c.dirty.is_(True))
+        if skus is not None:
+            stmt = stmt.where(c.sku.in_(list(skus)))
         return self.session.execute(stmt).all()
+
+    def stock_row(self, channel: str, listing_key: str) -> Row[Any] | None:
+        c = channel_stock.c
+        return self.session.execute(select(channel_stock).where(
+            c.channel == channel, c.listing_key == listing_key)).first()
 
     def want_stock(self, channel: str, listing_key: str, desired: int, at: datetime) -> bool:
         """Set the value to push; True when it changed (the row becomes dirty)."""
@@ -182,16 +190,60 @@ class ChannelRepository:
             c.channel == channel, c.listing_key == listing_key).values(
             attempts=c.attempts + 1, last_error=error[:500], updated_at=at))
 
-    # --- tracking back to the channels ---------------------------------------------------
-    def orders_awaiting_tracking_push(self, channels: Sequence[str], limit: int = 100
-                                      ) -> list[str]:
-        """Orders of these channels with a printed label whose tracking was not pushed."""
-        o, s, t = orm.orders.c, orm.shipments.c, orm.timeline_events.c
-        pushed = select(t.id).where(t.order_id == o.id, t.name == "channel_tracking_pushed")
-        rows = self.session.execute(
-            select(o.id).join(orm.shipments, s.order_id == o.id)
-            .where(o.channel.in_(list(channels)), s.label_printed_at.is_not(None),
-                   ~pushed.exists())
-            .order_by(s.label_printed_at).limit(limit))
-        return [row[0] for row in rows]
+    # --- channel pushes in the outbox (kinds channel_stock, channel_tracking) ----------
+    def queue_push(self, kind: str, topic: str, fields: dict[str, Any], at: datetime,
+                   order_id: str | None = None) -> int:
+        """Coalesce into the pending row of (kind, topic), or add one; returns its id.
 
+        A coalesced row gets the new fields, one more ``changes`` and a new ``rev`` (so the
+        dispatcher's compare-and-set sees every write); a scheduled retry (``retry_at``) is
+        kept. Two writers racing may both add a row: the dispatcher
+        treats the rows of one topic as one push."""
+        o = orm.outbox.c
+        pending = self.session.execute(
+            select(o.id, o.payload).where(o.kind == kind, o.topic == topic,
+                                          o.dispatched_at.is_(None))
+            .order_by(o.id.desc()).limit(1)).first()
+        if pending is not None:
+            payload = {**json.loads(pending.payload), **fields, "rev": uuid.uuid4().hex}
+            payload["changes"] = int(payload.get("changes", 1)) + 1
+            done = self.session.execute(update(orm.outbox).where(
+                o.id == pending.id, o.dispatched_at.is_(None)).values(
+                payload=json.dumps(payload, sort_keys=True)))
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                return int(pending.id)
+        payload = {**fields, "changes": 1, "rev": uuid.uuid4().hex}
+        return int(self.session.execute(insert(orm.outbox).values(
+            kind=kind, topic=topic, payload=json.dumps(payload, sort_keys=True),
+            order_id=order_id, created_at=at).returning(o.id)).scalar_one())
+
+    def pending_pushes(self, kinds: Sequence[str], channels: Sequence[str], limit: int
+                       ) -> Sequence[Row[Any]]:
+        """Pending pushes to these channels (topics ``<channel>/...``), fresh ones first so
+        rows backing off from a failing channel never hold new work back."""
+        o = orm.outbox.c
+        if not channels:
+            return []
+        return self.session.execute(
+            select(orm.outbox).where(o.dispatched_at.is_(None), o.kind.in_(list(kinds)),
+                                     or_(*(o.topic.startswith(f"{c}/") for c in channels)))
+            .order_by(o.attempts, o.id).limit(limit)).all()
+
+    def settle_push(self, row_id: int, payload: str, at: datetime) -> bool:
+        """Mark a push acknowledged unless a newer change was coalesced into it meanwhile
+        (then it stays pending and the newer value goes on the next pass)."""
+        o = orm.outbox.c
+        done = self.session.execute(update(orm.outbox).where(
+            o.id == row_id, o.payload == payload, o.dispatched_at.is_(None)).values(
+            dispatched_at=at, attempts=o.attempts + 1, last_error=None))
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+    def push_failed(self, row_id: int, error: str, retry_at: datetime) -> None:
+        o = orm.outbox.c
+        current = self.session.scalar(select(o.payload).where(o.id == row_id))
+        if current is None:
+            return
+        payload = {**json.loads(current), "retry_at": retry_at.isoformat()}
+        self.session.execute(update(orm.outbox).where(o.id == row_id).values(
+            payload=json.dumps(payload, sort_keys=True), attempts=o.attempts + 1,
+            last_error=error[:500]))

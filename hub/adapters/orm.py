@@ -187,7 +187,7 @@ outbox = Table(
     "outbox", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
            autoincrement=True),
-    Column("kind", String(16), nullable=False),  # mqtt | notify
+    Column("kind", String(16), nullable=False),  # mqtt | notify | channel_stock | channel_tracking
     Column("topic", String(200), nullable=False),
     Column("payload", Text, nullable=False),
     Column("order_id", String(40)),

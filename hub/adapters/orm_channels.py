@@ -64,8 +64,9 @@ channel_orders = Table(
     Column("received_at", TS, nullable=False),
 )
 
-# One row per channel listing whose stock we push: the latest wanted value replaces any
-# value not yet pushed (coalescing), and stays dirty until the channel acknowledged it.
+# One row per channel listing whose stock we push (the pushes themselves are outbox rows of
+# kind channel_stock): its buffer, the value last computed for it (desired), the value the
+# channel last acknowledged (pushed), and the last failure.
 channel_stock = Table(
     "channel_stock", metadata,
     Column("channel", String(32), primary_key=True),

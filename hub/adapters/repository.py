@@ -20,6 +20,7 @@ class Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.seen: set[Order] = set()
+        self.stock_changed: set[str] = set()  # SKUs whose balances this unit of work wrote
 
     @property
     def _dialect(self) -> str:
@@ -33,6 +34,7 @@ class Repository:
     def add_order(self, order: Order) -> None:
         self.session.add(order)
         self.seen.add(order)
+        self.stock_changed.update(line.sku for line in order.lines)  # its demand counts
 
     def get_order(self, order_id: str, *, lock: bool = False) -> Order | None:
         stmt = select(Order).where(orm.orders.c.id == order_id)
@@ -97,6 +99,7 @@ class Repository:
             index_elements=["sku", "location"],
             set_={"on_hand": orm.stock_balances.c.on_hand + qty})
         self.session.execute(stmt)
+        self.stock_changed.add(sku)
 
     def _balance_update(self, sku: str, location: str, *conditions: Any, **values: Any) -> bool:
         b = orm.stock_balances.c
@@ -104,6 +107,8 @@ class Repository:
             update(orm.stock_balances)
             .where(b.sku == sku, b.location == location, *conditions)
             .values(**values))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            self.stock_changed.add(sku)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def reserve(self, sku: str, location: str, qty: int) -> bool:
@@ -216,9 +221,10 @@ class Repository:
         self.session.execute(insert(orm.outbox).values(
             kind=kind, topic=topic, payload=payload, order_id=order_id, created_at=at))
 
-    def pending_outbox(self, limit: int) -> Sequence[Row[Any]]:
+    def pending_outbox(self, limit: int, exclude_kinds: Sequence[str] = ()) -> Sequence[Row[Any]]:
         o = orm.outbox.c
-        stmt = (select(orm.outbox).where(o.dispatched_at.is_(None)).order_by(o.id)
+        stmt = (select(orm.outbox).where(o.dispatched_at.is_(None),
+                                         o.kind.not_in(list(exclude_kinds))).order_by(o.id)
                 .limit(limit).with_for_update(skip_locked=True))
         return self.session.execute(stmt).all()
 

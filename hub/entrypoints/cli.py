@@ -54,7 +54,7 @@ def serve(host: Annotated[str | None, typer.Option(help="API address")] = None,
         raise _fail(str(exc)) from None
     from hub.service_layer.channels.workers import ChannelWorkers
 
-    channel_workers = ChannelWorkers(hub)  # marketplace polling and stock sync
+    channel_workers = ChannelWorkers(hub)  # marketplace polling (pushes go via the outbox)
     channel_workers.start()
     try:
         uvicorn.run(create_app(hub), host=host or settings.api_host,

@@ -1,4 +1,5 @@
-"""Sends what handlers left in the outbox: MQTT commands and customer messages.
+"""Sends what handlers left in the outbox: MQTT commands and customer messages; channel
+pushes (stock levels, tracking) go to the channel push dispatcher, on its own thread.
 
 A row is marked dispatched only after the broker took it (PUBACK) or the notifier
 returned; otherwise it is tried again on the next pass. With PostgreSQL, rows are claimed
@@ -17,6 +18,7 @@ from hub.adapters.metrics import MQTT_PUBLISHED
 from hub.adapters.mqtt import HubMqtt
 from hub.adapters.notifications.base import Notifier
 from hub.domain.timeline import Step
+from hub.service_layer.channels.push_dispatcher import CHANNEL_PUSH_KINDS, ChannelPushDispatcher
 from hub.service_layer.context import HubContext
 from hub.service_layer.unit_of_work import UnitOfWork
 
@@ -27,8 +29,10 @@ STEP_OF_TEMPLATE = {"order_confirmed": (Step.CUSTOMER_CONFIRMED, "customer_notif
 
 class OutboxDispatcher:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], ctx: HubContext, mqtt: HubMqtt,
-                 notifier: Notifier, batch: int = 100) -> None:
+                 notifier: Notifier, batch: int = 100,
+                 channel_pushes: ChannelPushDispatcher | None = None) -> None:
         self.uow_factory = uow_factory
+        self.channel_pushes = channel_pushes
         self.ctx = ctx
         self.mqtt = mqtt
         self.notifier = notifier
@@ -39,14 +43,20 @@ class OutboxDispatcher:
 
     def start(self) -> None:
         self._thread.start()
+        if self.channel_pushes is not None:
+            self.channel_pushes.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=10)
+        if self.channel_pushes is not None:
+            self.channel_pushes.stop()
 
     def kick(self) -> None:
         self._wake.set()
+        if self.channel_pushes is not None:
+            self.channel_pushes.kick()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -62,7 +72,7 @@ class OutboxDispatcher:
     def dispatch_once(self) -> int:
         sent = 0
         with self.uow_factory() as uow:
-            for row in uow.repo.pending_outbox(self.batch):
+            for row in uow.repo.pending_outbox(self.batch, CHANNEL_PUSH_KINDS):
                 if row.kind == "mqtt":
                     ok = self._publish(row.topic, row.payload)
                     if not ok:

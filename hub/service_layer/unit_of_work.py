@@ -3,7 +3,7 @@ to the bus. Handlers never commit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -16,9 +16,11 @@ from hub.domain.events import Event
 class UnitOfWork:
     repo: Repository
 
-    def __init__(self, session_factory: Callable[[], Session], read_only: bool = False) -> None:
+    def __init__(self, session_factory: Callable[[], Session], read_only: bool = False,
+                 before_commit: Sequence[Callable[[UnitOfWork], None]] = ()) -> None:
         self._session_factory = session_factory
         self.read_only = read_only
+        self.before_commit = before_commit  # run in the transaction, e.g. to queue pushes
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -45,6 +47,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.flush()
+        for hook in self.before_commit:
+            hook(self)
         self.session.commit()
 
     @contextmanager

@@ -1,7 +1,7 @@
 """Channel order intake. A channel order becomes a canonical order through create_order (once
 per channel and channel ref); lines that map to no SKU send the whole order to the
-quarantine with the reason; an update is applied only while the order waits for release and
-is flagged on the timeline once it was released."""
+quarantine with the reason; an update (payment, address, a cancellation) is applied only
+while the order waits for release and is flagged on the timeline once it was released."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from hub.domain.timeline import Step
 from hub.errors import InvalidInput, NotFound
 from hub.service_layer.channels.mapping import MappedLine, map_lines
 from hub.service_layer.context import HubContext
-from hub.service_layer.handlers.orders import create_order
+from hub.service_layer.handlers.orders import stage_order
 from hub.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -43,7 +43,7 @@ WAITING = (OrderStatus.HELD, OrderStatus.READY)
 
 @dataclass(frozen=True)
 class IngestResult:
-    status: str  # created | duplicate | replayed | updated | flagged | quarantined
+    status: str  # created | duplicate | replayed | updated | cancelled | flagged | quarantined
     channel_ref: str
     order_id: str | None = None
     quarantine_id: int | None = None
@@ -89,7 +89,7 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
     repo.save_channel_order(order.channel, order.channel_ref, _line_rows(mapped),
                             order.updated_at, ctx.now())
     shortfall = _shortfall(repo, mapped)
-    order_id, created = create_order(commands.CreateOrder(
+    order_id, created = stage_order(commands.CreateOrder(
         channel=order.channel, channel_ref=order.channel_ref,
         lines=[commands.NewLine(m.sku, m.line.qty,
                                 m.line.unit_price.quantize(CENT, ROUND_HALF_EVEN))
@@ -102,9 +102,9 @@ def ingest(uow: UnitOfWork, ctx: HubContext, order: ChannelOrder, payload: str
     repo.resolve_quarantine(order.channel, order.channel_ref, order_id, ctx.now())
     reason = None
     if shortfall:
-        # decided under the stock lock taken before create_order committed
-        stored = uow.repo.get_order(order_id, lock=True)
-        assert stored is not None
+        # decided under the stock lock; written in the order's own transaction, so the
+        # order is never visible without its flag
+        stored = next(o for o in uow.repo.seen if o.id == order_id)
         stored.record(Step.ORDER_RECEIVED, "oversold", ctx.now(), outcome="oversold",
                       shortfall=shortfall)
         reason = "oversold: " + ", ".join(
@@ -166,9 +166,10 @@ def _update(uow: UnitOfWork, repo: ChannelRepository, ctx: HubContext, existing:
     new_lines = sorted((m.sku, m.line.qty) for m in mapped)
     if problems or new_lines != sorted((line.sku, line.qty) for line in target.lines):
         changes["lines"] = problems or [list(pair) for pair in new_lines]
-    if order.extra.get("cancelled") or order.extra.get("cancel_state", "NONE_REQUESTED") not in (
-            "NONE_REQUESTED",):
-        changes["cancel"] = True
+    cancel = cancel_signal(order)
+    if cancel and target.status != OrderStatus.CANCELLED:
+        changes["cancel"] = cancel
+        changes.pop("payment_status", None)  # a cancelled order's payment is the channel's
     if order.updated_at is not None:
         repo.save_channel_order(order.channel, order.channel_ref,
                                 stored.lines if stored is not None else _line_rows(mapped),
@@ -184,6 +185,8 @@ def _update(uow: UnitOfWork, repo: ChannelRepository, ctx: HubContext, existing:
         log.warning("channel_update_after_release", order_id=target.id, changes=changes)
         return IngestResult("flagged", order.channel_ref, order_id=target.id,
                             reason=f"the order is {target.status}; the update was not applied")
+    if changes.get("cancel") == "cancelled":
+        return _cancel(uow, ctx, target, order.channel_ref, actor)
     applied = []
     if "payment_status" in changes:
         _apply_payment(target, order.payment_status, now, actor)
@@ -202,6 +205,34 @@ def _update(uow: UnitOfWork, repo: ChannelRepository, ctx: HubContext, existing:
     return IngestResult("flagged" if flagged else "updated", order.channel_ref,
                         order_id=target.id,
                         reason="line or cancel changes need review" if flagged else None)
+
+
+def cancel_signal(order: ChannelOrder) -> str | None:
+    """``cancelled`` when the channel cancelled the order, ``requested`` when a cancel was
+    asked for and not yet decided (eBay), None otherwise."""
+    extra = order.extra
+    if (extra.get("cancelled") is True or extra.get("order_status") == "Canceled"
+            or (order.channel == "woocommerce" and extra.get("status") == "cancelled")
+            or extra.get("cancel_state") == "CANCELED"):
+        return "cancelled"
+    if extra.get("cancel_state", "NONE_REQUESTED") != "NONE_REQUESTED":
+        return "requested"
+    return None
+
+
+def _cancel(uow: UnitOfWork, ctx: HubContext, target: Order, channel_ref: str,
+            actor: str) -> IngestResult:
+    """Apply a channel's cancellation to an order not yet released. Stock is reserved only
+    at release, so there is no reservation to give back: the order's demand simply stops
+    counting against available-to-sell, and the new figure is pushed to the channels."""
+    previous = target.status
+    target.status = OrderStatus.CANCELLED
+    target.record(Step.ORDER_RECEIVED, "order_cancelled", ctx.now(), actor=actor,
+                  outcome="cancelled_by_channel", previous_status=previous)
+    uow.repo.stock_changed.update(line.sku for line in target.lines)
+    uow.commit()
+    log.info("channel_order_cancelled", order_id=target.id, channel_ref=channel_ref)
+    return IngestResult("cancelled", channel_ref, order_id=target.id)
 
 
 def _apply_payment(order: Order, status: str, now: datetime, actor: str) -> None:

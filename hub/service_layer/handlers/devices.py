@@ -20,6 +20,7 @@ from hub.domain.courier_rules import NoServiceFits
 from hub.domain.model import Order, OrderStatus, Shipment
 from hub.domain.timeline import Step
 from hub.service_layer.booking import booking_context, record_booking_exception
+from hub.service_layer.channels.tracking import queue_tracking_push
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatch import assign_pack_jobs, assign_pick_tasks, send_pack_job
 from hub.service_layer.outbox import queue_notification, send_command
@@ -275,6 +276,7 @@ def label_printed(event: wire.LabelPrinted, uow: UnitOfWork, ctx: HubContext) ->
                  tracking_number=shipment.tracking_number, reprint=reprint)
     if not reprint:
         order.record(Step.PACKED, "order_packed", event.ts, actor=_actor(event))
+        queue_tracking_push(uow, ctx, order, shipment)  # tells the channel, via the outbox
     order.status = OrderStatus.LABELLED
 
 

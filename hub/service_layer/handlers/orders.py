@@ -20,6 +20,14 @@ COLOURS = ("green", "blue", "magenta", "cyan", "yellow", "white")
 
 def create_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext) -> tuple[str, bool]:
     """Store a canonical order once per (channel, channel_ref); returns (order id, created)."""
+    order_id, created = stage_order(cmd, uow, ctx)
+    if created:
+        uow.commit()
+    return order_id, created
+
+
+def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext) -> tuple[str, bool]:
+    """create_order without the commit, for callers that add to the same transaction."""
     existing = uow.repo.order_by_channel_ref(cmd.channel, cmd.channel_ref)
     if existing is not None:
         return existing.id, False
@@ -56,7 +64,6 @@ def create_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext) ->
     uow.repo.add_order(order)
     queue_notification(uow, ctx, "order_confirmed", cmd.customer_email, order.id,
                        channel_ref=cmd.channel_ref)
-    uow.commit()
     return order.id, True
 
 

@@ -108,11 +108,13 @@ def test_amazon_pending_is_held_until_a_later_poll_says_unshipped(warehouse: Hub
     assert ("payment_confirmed", "ok") in timeline_names(warehouse, held.order_id)
     cancelled = ingest(warehouse, "amazon", amazon_payload(
         OrderStatus="Canceled", LastUpdateDate="2017-01-22T08:00:00Z"))
-    assert cancelled.status == "updated"
+    assert cancelled.status == "cancelled"  # not yet released: the cancellation applies
     with warehouse.uow(read_only=True) as uow:
         order = uow.repo.get_order(held.order_id)
-        assert order is not None and (order.status, order.payment_status) == ("held", "failed")
-    assert ("payment_failed", "payment_failed") in timeline_names(warehouse, held.order_id)
+        assert order is not None and (order.status, order.payment_status) == (
+            "cancelled", "paid")
+    assert ("order_cancelled", "cancelled_by_channel") in timeline_names(
+        warehouse, held.order_id)
 
 
 def test_ebay_order_through_a_listing_mapping(warehouse: Hub) -> None:

@@ -60,3 +60,29 @@ def test_last_unit_on_two_channels(warehouse: Hub) -> None:
         warehouse.handle(commands.ReleaseOrder(oversold[0].order_id or ""))
     with warehouse.uow(read_only=True) as uow:
         assert uow.repo.available("MUG") == 0
+
+
+def test_the_oversold_flag_is_written_with_the_order(warehouse: Hub) -> None:
+    """One commit holds the order and its flag: no reader ever sees it unflagged."""
+    from sqlalchemy import event
+
+    map_samples(warehouse)
+    warehouse.handle(commands.CreateOrder(  # all 5 MUGs wanted by an earlier order
+        channel="web", channel_ref="W-1", lines=[commands.NewLine("MUG", 5)],
+        ship_to=ADDRESS))
+    commits: list[object] = []
+
+    def count(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(warehouse.engine, "commit", count)
+    try:
+        result = warehouse.handle(cc.ImportCsvOrders(CSV))
+    finally:
+        event.remove(warehouse.engine, "commit", count)
+    (created,) = result[0] if isinstance(result, tuple) else [result]
+    assert created.status == "created" and (created.reason or "").startswith("oversold")
+    assert len(commits) == 1
+    with warehouse.uow(read_only=True) as uow:
+        names = [e.name for e in uow.repo.timeline(created.order_id or "")]
+    assert names[0] == "order_received" and "oversold" in names
