@@ -33,6 +33,7 @@ from edge.wire.messages import (
     EventBase,
     PackJob,
     PickTask,
+    PrinterInfo,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +102,11 @@ class Agent:
                          version=edge_version(), health_interval_s=config.health_interval_s,
                          resend_after_s=resend_after_s),
             self.outbox, on_command=self.submit_command, peripherals=self.reports,
-            profiles=self.profiles.running)
+            profiles=self.profiles.running, printer=self._printer_info)
+
+    def _printer_info(self) -> PrinterInfo | None:
+        printer = self.peripherals.printer  # read each time: a profile push may swap it
+        return printer.info() if printer is not None else None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -330,12 +335,15 @@ class Agent:
         if printer is None:
             return self.machine.label_result(effect.command_id, "no printer configured")
         try:
-            printer.print_label(effect.label)
+            note = printer.print_label(effect.label, effect.courier_label)
         except Exception as exc:  # PrinterError and anything a driver lets through
             log.error("label_print_failed", order_id=effect.order_id, error=str(exc))
             return self.machine.label_result(effect.command_id, str(exc) or type(exc).__name__)
-        log.info("label_printed", order_id=effect.order_id, shipment_id=effect.shipment_id)
-        return self.machine.label_result(effect.command_id, None)
+        if effect.courier_label_note:  # the hub had a courier label it could not send
+            note = "; ".join(n for n in (f"hub: {effect.courier_label_note}", note) if n)
+        log.info("label_printed", order_id=effect.order_id, shipment_id=effect.shipment_id,
+                 courier_label=effect.courier_label is not None and note is None, note=note)
+        return self.machine.label_result(effect.command_id, None, note)
 
     def _check_peripherals(self) -> None:
         """Publish a retained PeripheralStatus whenever a peripheral's state changes."""
