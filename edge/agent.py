@@ -20,6 +20,7 @@ import structlog
 
 from edge.config import AgentConfig
 from edge.core import effects as fx
+from edge.core.courier_label import ack_reason
 from edge.core.pack_bench import PackBench
 from edge.core.pick_zone import PickZone
 from edge.core.readings import ButtonPress, WeightReading
@@ -339,8 +340,7 @@ class Agent:
         except Exception as exc:  # PrinterError and anything a driver lets through
             log.error("label_print_failed", order_id=effect.order_id, error=str(exc))
             return self.machine.label_result(effect.command_id, str(exc) or type(exc).__name__)
-        if effect.courier_label_note:  # the hub had a courier label it could not send
-            note = "; ".join(n for n in (f"hub: {effect.courier_label_note}", note) if n)
+        note = ack_reason(effect.courier_label_note, note)
         log.info("label_printed", order_id=effect.order_id, shipment_id=effect.shipment_id,
                  courier_label=effect.courier_label is not None and note is None, note=note)
         return self.machine.label_result(effect.command_id, None, note)

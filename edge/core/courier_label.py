@@ -53,6 +53,14 @@ def fallback_note(reason: str) -> str:
     return f"courier label not printed ({reason}); {FALLBACK}"
 
 
+def ack_reason(hub_note: str | None, printer_note: str | None) -> str | None:
+    """The ``command_ack`` reason of a printed label: why the courier's label was not
+    printed, whether the hub could not send it or the printer could not print it."""
+    parts = [f"hub: courier label not sent ({hub_note}); {FALLBACK}" if hub_note else None,
+             printer_note]
+    return "; ".join(p for p in parts if p) or None
+
+
 def why_not(document: CourierLabel, language: str, width_dots: int) -> str | None:
     """None when this printer can print the document, else the reason it can't."""
     allowed = FORMATS.get(language, ())
