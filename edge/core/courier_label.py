@@ -46,6 +46,8 @@ class Raster:
 
 
 FALLBACK = "printed the hub's layout"
+PRINTER_NAMES = {"escpos": "an ESC/POS printer", "zpl": "a ZPL printer"}
+FORMAT_NAMES = {"zpl": "a ZPL", "png": "a PNG", "escpos_raster": "an ESC/POS raster"}
 
 
 def fallback_note(reason: str) -> str:
@@ -65,7 +67,8 @@ def why_not(document: CourierLabel, language: str, width_dots: int) -> str | Non
     """None when this printer can print the document, else the reason it can't."""
     allowed = FORMATS.get(language, ())
     if document.format not in allowed:
-        return f"a {language} printer cannot print a {document.format} label"
+        printer = PRINTER_NAMES.get(language, f"a {language} printer")
+        return f"{printer} cannot print {FORMAT_NAMES[document.format]} label"
     if document.format == "escpos_raster" and document.width_dots > width_dots:
         return (f"the raster is {document.width_dots} dots wide, the printer prints "
                 f"{width_dots}")

@@ -50,8 +50,9 @@ def _convert(label: bytes, kind: str, printer: PrinterInfo | None) -> CourierLab
     target = PrinterTarget(printer.language, dpi=printer.dpi, width_dots=printer.width_dots)
     if kind in ("ZPL", "EPL"):
         if kind.lower() != printer.language:
+            has = {"escpos": "an ESC/POS", "zpl": "a ZPL"}[printer.language]
             raise LabelConversionError(f"a {kind} label needs a {kind} printer, the bench has "
-                                       f"an {printer.language} printer")
+                                       f"{has} printer")
         return _sized("zpl", label, printer.width_dots, printer.dpi)
     if kind not in IMAGE_FORMATS:
         raise LabelConversionError(f"a {kind or 'blank'} label cannot be converted")

@@ -224,7 +224,7 @@ def test_image_labels_print_as_one_raster_on_escpos(
     try:
         info = bench.printer.info()
         assert info is not None and info.language == "escpos"
-        order_id, command = book_and_send(hub, info)
+        _, command = book_and_send(hub, info)
     finally:
         hub.stop()
     document = command.courier_label
@@ -257,7 +257,7 @@ def test_labels_reach_a_zebra_as_zpl(sqlite_url: str, tmp_path: Path, server: Re
         info = bench.printer.info()
         assert info == wire.PrinterInfo(language="zpl", dpi=203, width_dots=812,
                                         formats=["zpl"])
-        order_id, command = book_and_send(hub, info)
+        _, command = book_and_send(hub, info)
     finally:
         hub.stop()
     document = command.courier_label
@@ -292,7 +292,7 @@ def test_a_zpl_label_for_an_escpos_bench_prints_the_layout_and_says_why(
         hub.stop()
     assert command.courier_label is None
     assert command.courier_label_note == ("a ZPL label needs a ZPL printer, the bench has an "
-                                          "escpos printer")
+                                          "ESC/POS printer")
     assert events["courier_label_not_sent"].details["reason"] == command.courier_label_note
     assert bench.printer.print_label(command.label, command.courier_label) is None
     out = bench.output()
@@ -310,7 +310,7 @@ def test_a_bench_that_did_not_report_its_printer_gets_a_png_the_zebra_cannot_pri
     document = command.courier_label
     assert document is not None and document.format == "png" and document.width_dots == 576
     note = bench.printer.print_label(command.label, document)
-    assert note == ("courier label not printed (a zpl printer cannot print a png label); "
+    assert note == ("courier label not printed (a ZPL printer cannot print a PNG label); "
                     "printed the hub's layout")
     out = bench.output()
     assert b"^GFA" not in out and b"^FD1ZXXXXXXXXXXXXXXXX^FS" in out  # the hub's layout
