@@ -20,6 +20,7 @@ import structlog
 
 from edge.config import AgentConfig
 from edge.core import effects as fx
+from edge.core.courier_label import ack_reason
 from edge.core.pack_bench import PackBench
 from edge.core.pick_zone import PickZone
 from edge.core.readings import ButtonPress, WeightReading
@@ -33,6 +34,7 @@ from edge.wire.messages import (
     EventBase,
     PackJob,
     PickTask,
+    PrinterInfo,
 )
 
 if TYPE_CHECKING:
@@ -102,7 +104,11 @@ class Agent:
                          version=edge_version(), health_interval_s=config.health_interval_s,
                          resend_after_s=resend_after_s),
             self.outbox, on_command=self.submit_command, peripherals=self.reports,
-            profiles=self.profiles.running)
+            profiles=self.profiles.running, printer=self._printer_info)
+
+    def _printer_info(self) -> PrinterInfo | None:
+        printer = self.peripherals.printer  # read each time: a profile push may swap it
+        return printer.info() if printer is not None else None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -331,12 +337,14 @@ class Agent:
         if printer is None:
             return self.machine.label_result(effect.command_id, "no printer configured")
         try:
-            printer.print_label(effect.label)
+            note = printer.print_label(effect.label, effect.courier_label)
         except Exception as exc:  # PrinterError and anything a driver lets through
             log.error("label_print_failed", order_id=effect.order_id, error=str(exc))
             return self.machine.label_result(effect.command_id, str(exc) or type(exc).__name__)
-        log.info("label_printed", order_id=effect.order_id, shipment_id=effect.shipment_id)
-        return self.machine.label_result(effect.command_id, None)
+        note = ack_reason(effect.courier_label_note, note)
+        log.info("label_printed", order_id=effect.order_id, shipment_id=effect.shipment_id,
+                 courier_label=effect.courier_label is not None and note is None, note=note)
+        return self.machine.label_result(effect.command_id, None, note)
 
     def _check_peripherals(self) -> None:
         """Publish a retained PeripheralStatus whenever a peripheral's state changes."""

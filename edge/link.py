@@ -31,6 +31,7 @@ from edge.wire.messages import (
     EventBase,
     Health,
     PeripheralStatus,
+    PrinterInfo,
 )
 
 log = structlog.get_logger("edge.link")
@@ -73,9 +74,11 @@ class Link:
         on_command: Callable[[CommandBase], None] | None = None,
         peripherals: Callable[[], Sequence[PeripheralReport]] = lambda: (),
         profiles: Callable[[], Mapping[str, str]] = dict,
+        printer: Callable[[], PrinterInfo | None] = lambda: None,
     ) -> None:
         self.settings = settings
         self._profiles = profiles
+        self._printer = printer
         self.outbox = outbox
         self.boot_id = uuid.uuid4().hex
         self._on_command = on_command
@@ -226,7 +229,7 @@ class Link:
         return self.build(DeviceStatus, state=state, bdseq=self._bdseq, role=s.role, zone=s.zone,
                           locations=list(s.locations), version=s.version,
                           peripherals={p.name: p.state for p in self._peripherals()},
-                          profiles=dict(self._profiles()))
+                          profiles=dict(self._profiles()), printer=self._printer())
 
     def _set_will(self) -> None:
         will = self._status("offline")

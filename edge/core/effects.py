@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from edge.wire.messages import EventBase, LabelData
+from edge.wire.messages import CourierLabel, EventBase, LabelData
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class PrintLabel:
     order_id: str
     shipment_id: str
     label: LabelData
+    courier_label: CourierLabel | None = None  # the courier's own, where the printer can
+    courier_label_note: str | None = None  # why the hub sent none
 
 
 AckStatus = Literal["done", "rejected", "expired"]

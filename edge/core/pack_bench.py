@@ -133,8 +133,10 @@ class PackBench:
         verified = fx.Publish(wire.PackVerified, {**figures, "lines": lines})
         return [verified, *self._start_print(held)]
 
-    def label_result(self, command_id: str, error: str | None = None) -> list[fx.Effect]:
-        """The printer's answer to a ``PrintLabel`` effect."""
+    def label_result(self, command_id: str, error: str | None = None,
+                     note: str | None = None) -> list[fx.Effect]:
+        """The printer's answer to a ``PrintLabel`` effect; ``note`` goes into the ack reason
+        of a printed label (e.g. that the courier's label fell back to the layout)."""
         ref, held = next(((r, j) for r, j in self._jobs.items()
                           if j.printing and j.label is not None
                           and j.label.command_id == command_id), (None, None))
@@ -152,7 +154,7 @@ class PackBench:
             fx.Publish(wire.LabelPrinted, {"order_id": label.order_id,
                                            "shipment_id": label.shipment_id,
                                            "tracking_number": label.label.tracking_number}),
-            fx.AckCommand(command_id, "done"),
+            fx.AckCommand(command_id, "done", note),
         ]
 
     def resume(self) -> list[fx.Effect]:
@@ -216,7 +218,8 @@ class PackBench:
             return []
         held.printing = True
         label = held.label
-        return [fx.PrintLabel(label.command_id, label.order_id, label.shipment_id, label.label)]
+        return [fx.PrintLabel(label.command_id, label.order_id, label.shipment_id, label.label,
+                              label.courier_label, label.courier_label_note)]
 
     def _rejected(self, barcode: str, reason: str, held: _Job | None) -> fx.Publish:
         fields: dict[str, Any] = {"context": "pack", "barcode": barcode, "reason": reason}

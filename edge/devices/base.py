@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from edge.core.readings import ButtonPress, WeightReading
-from edge.wire.messages import LabelData
+from edge.wire.messages import CourierLabel, LabelData, PrinterInfo
 
 PeripheralState = Literal["ok", "offline", "error"]
 
@@ -92,5 +92,12 @@ class Printer(Peripheral):
     kind = "printer"
 
     @abstractmethod
-    def print_label(self, label: LabelData) -> None:
-        """Print one label; raise edge.errors.PrinterError when it cannot."""
+    def print_label(self, label: LabelData, courier_label: CourierLabel | None = None
+                    ) -> str | None:
+        """Print one label: ``courier_label`` where this printer can print it, else the
+        ``label`` layout. Returns None, or why the courier's label was not printed (the
+        layout was); raise edge.errors.PrinterError when nothing could be printed."""
+
+    def info(self) -> PrinterInfo | None:
+        """Language, dpi and width for the birth message (None: the hub won't convert)."""
+        return None

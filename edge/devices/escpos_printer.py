@@ -5,6 +5,10 @@ Options (agent config ``devices.printer.options``):
               or ``dummy`` (bytes kept in memory)
   any PrinterProfile field (escpos_profile, width_chars, cut ...) overrides the profile.
 
+A courier label (``escpos_raster`` rows or a ``png``) is printed as one raster image with
+python-escpos (GS v 0); anything else, or a document that cannot be read, prints the
+``LabelData`` layout instead and ``print_label`` returns why.
+
 Barcodes are hardware Code128 (GS k) when the capability profile has it, else rendered as a
 raster image; QR likewise. Network and file connections are opened per label, so a printer
 that was switched off or unplugged is noticed on the next label.
@@ -20,11 +24,19 @@ from typing import Any
 
 import structlog
 
+from edge.core.courier_label import (
+    Raster,
+    escpos_width_dots,
+    fallback_note,
+    printer_info,
+    raster_of,
+    why_not,
+)
 from edge.core.label_layout import LabelElement, LabelLayout, layout_label
 from edge.devices.base import PeripheralState, Printer
 from edge.errors import ConfigError, PrinterError
 from edge.profiles import PrinterProfile
-from edge.wire.messages import LabelData
+from edge.wire.messages import CourierLabel, LabelData, PrinterInfo
 
 log = structlog.get_logger(__name__)
 
@@ -115,12 +127,52 @@ class EscposPrinter(Printer):
                 self._printer.close()
             self._printer = None
 
-    def print_label(self, label: LabelData) -> None:
+    @property
+    def width_dots(self) -> int:
+        return escpos_width_dots(self.profile.paper_width_mm, self.profile.dpi)
+
+    def info(self) -> PrinterInfo:
+        return printer_info("escpos", self.profile.dpi, self.width_dots)
+
+    def courier_image(self, document: CourierLabel) -> Any:
+        """The document as a 1-bit PIL image no wider than the printer; ValueError if not."""
+        from PIL import Image, UnidentifiedImageError
+
+        reason = why_not(document, "escpos", self.width_dots)
+        if reason is not None:
+            raise ValueError(reason)
+        if document.format == "escpos_raster":
+            raster: Raster = raster_of(document)
+            # PIL "1" stores 1 = white; the raster has 1 = black
+            inverted = bytes(b ^ 0xFF for b in raster.rows)
+            return Image.frombytes("1", (raster.width, raster.height), inverted)
+        try:
+            image = Image.open(io.BytesIO(document.data()))
+            image.load()
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ValueError(f"the PNG cannot be read: {exc}") from None
+        image = image.convert("L")
+        if image.width > self.width_dots:
+            height = max(1, round(image.height * self.width_dots / image.width))
+            image = image.resize((self.width_dots, height), Image.Resampling.LANCZOS)
+        return image.convert("1")
+
+    def print_label(self, label: LabelData, courier_label: CourierLabel | None = None
+                    ) -> str | None:
+        note, image = None, None
+        if courier_label is not None:
+            try:
+                image = self.courier_image(courier_label)
+            except ValueError as exc:
+                note = fallback_note(str(exc))
         layout = layout_label(label, self.profile.width_chars)
         with self._lock:
             try:
                 printer = self._printer or self._connect(self.profile.escpos_profile)
-                self._render(printer, layout)
+                if image is not None:
+                    self._image(printer, image)
+                else:
+                    self._render(printer, layout)
             except Exception as exc:
                 self._disconnect()
                 offline = isinstance(exc, OSError) or type(exc).__name__ == "DeviceNotFoundError"
@@ -136,7 +188,15 @@ class EscposPrinter(Printer):
                     printer.close()
             self._state, self._detail = "ok", None
             self.labels += 1
-        log.info("label_printed", printer=self.name, tracking=label.tracking_number)
+        log.info("label_printed", printer=self.name, tracking=label.tracking_number,
+                 courier_label=image is not None, note=note)
+        return note
+
+    def _image(self, p: Any, image: Any) -> None:
+        """The courier's label as one GS v 0 raster image, then feed and cut."""
+        p.set_with_default()
+        p.image(image, impl="bitImageRaster", center=False)
+        p.cut(mode="PART" if self.profile.cut == "partial" else "FULL")
 
     def _render(self, p: Any, layout: LabelLayout) -> None:
         for element in layout.elements:

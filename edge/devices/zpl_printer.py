@@ -6,8 +6,9 @@ Options (agent config ``devices.printer.options``): ``host`` (required), ``port`
 Each label opens a connection, asks ``~HS`` (host status) first and prints only if the
 printer reports no paper-out, head-open, ribbon-out or pause; otherwise the label is refused
 with a PrinterError naming the reason and the peripheral state becomes ``error`` with it.
-An unreachable printer is ``offline``. ``open`` probes the status once so the state is known
-before the first label.
+An unreachable printer is ``offline``. A courier label in ZPL is sent as it is; any other
+format prints the ``LabelData`` layout instead and ``print_label`` returns why. ``open``
+probes the status once so the state is known before the first label.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 
 import structlog
 
+from edge.core.courier_label import fallback_note, printer_info, why_not
 from edge.core.label_layout import layout_label
 from edge.core.zpl import (
     HOST_STATUS_QUERY,
@@ -29,7 +31,7 @@ from edge.core.zpl import (
 from edge.devices.base import PeripheralState, Printer
 from edge.errors import PrinterError
 from edge.profiles import PrinterProfile
-from edge.wire.messages import LabelData
+from edge.wire.messages import CourierLabel, LabelData, PrinterInfo
 
 log = structlog.get_logger(__name__)
 
@@ -63,8 +65,22 @@ class ZplPrinter(Printer):
         chars = max(16, width // (self.profile.dpi // 7))  # about 7 characters per inch
         return render_zpl(layout_label(label, chars), width, length, self.profile.dpi)
 
-    def print_label(self, label: LabelData) -> None:
-        data = self.render(label)
+    @property
+    def width_dots(self) -> int:
+        return label_size_dots(self.profile.label_width_in, self.profile.label_length_in,
+                               self.profile.dpi)[0]
+
+    def info(self) -> PrinterInfo:
+        return printer_info("zpl", self.profile.dpi, self.width_dots)
+
+    def print_label(self, label: LabelData, courier_label: CourierLabel | None = None
+                    ) -> str | None:
+        note = None
+        if courier_label is not None:
+            reason = why_not(courier_label, "zpl", self.width_dots)
+            note = None if reason is None else fallback_note(reason)
+        data = courier_label.data() if courier_label is not None and note is None \
+            else self.render(label)
         with self._lock, self._connect() as conn:
             self._status(conn)
             try:
@@ -72,7 +88,9 @@ class ZplPrinter(Printer):
             except OSError as exc:
                 self._state, self._detail = "offline", f"send failed: {exc}"
                 raise PrinterError(f"printer {self.name}: {self._detail}") from exc
-        log.info("zpl_label_sent", printer=self.name, bytes=len(data))
+        log.info("zpl_label_sent", printer=self.name, bytes=len(data),
+                 courier_label=courier_label is not None and note is None, note=note)
+        return note
 
     def _connect(self) -> socket.socket:
         try:

@@ -87,7 +87,10 @@ def _examples() -> dict[str, m.Envelope]:
                                                                "SW1Y 4JH", "GB"],
                                                       courier="manual", service="standard",
                                                       tracking_number="VV000000011GB",
-                                                      weight_g=492.0, qr="VV000000011GB")),
+                                                      weight_g=492.0, qr="VV000000011GB"),
+                                    courier_label=m.CourierLabel.of(
+                                        "zpl", b"^XA^FO50,50^A0N,50,50^FDVV000000011GB^FS^XZ",
+                                        812)),
         "apply_profile": m.ApplyProfile(
             **hub, **{**cmd, "command_id": "profile_scale_3"}, peripheral="scale",
             profile="mettler-toledo-8217", version="3",

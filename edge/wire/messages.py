@@ -7,11 +7,13 @@ and ``seq`` (per sender, per boot). ``type`` names the model and is the discrimi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -41,6 +43,22 @@ class Envelope(BaseModel):
 
 # --- state (retained) --------------------------------------------------------------------
 
+CourierLabelFormat = Literal["zpl", "escpos_raster", "png"]
+
+
+class PrinterInfo(BaseModel):
+    """What the bench's label printer speaks, so the hub can convert courier labels for it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    language: Literal["escpos", "zpl"]
+    dpi: Annotated[int, Field(ge=100, le=600)]
+    width_dots: Annotated[int, Field(ge=64, le=2400)] = Field(
+        description="printable width in dots (the print head, or the ZPL label width)")
+    formats: list[CourierLabelFormat] = Field(
+        default_factory=list, description="courier label document formats it prints")
+
+
+
 class DeviceStatus(Envelope):
     """Birth (online) and death (offline, the Last Will) of an agent."""
 
@@ -55,6 +73,8 @@ class DeviceStatus(Envelope):
     peripherals: dict[str, str] = Field(default_factory=dict)
     profiles: dict[str, str] = Field(
         default_factory=dict, description="peripheral kind -> 'profile@version' it runs")
+    printer: PrinterInfo | None = Field(
+        default=None, description="the label printer of a pack bench, when it has one")
 
 
 class PeripheralStatus(Envelope):
@@ -251,11 +271,68 @@ class LabelData(BaseModel):
     qr: str | None = None
 
 
+# A courier label document travels base64-encoded inside one MQTT message; this many base64
+# characters leave room for the rest of the command under the codec's 256 KiB payload limit.
+COURIER_LABEL_MAX_B64 = 192 * 1024
+COURIER_LABEL_MAX_BYTES = COURIER_LABEL_MAX_B64 // 4 * 3
+
+
+class CourierLabel(BaseModel):
+    """The courier's own label, already converted by the hub for this bench's printer.
+
+    ``zpl``: ZPL II to send as it is; ``escpos_raster``: 1-bit rows, 1 = black, most
+    significant bit first, ``(width_dots + 7) // 8`` bytes a row (the GS v 0 layout);
+    ``png``: an image the printer scales to its own width (sent when the hub does not know
+    the printer)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: CourierLabelFormat
+    data_b64: Annotated[str, Field(min_length=4, max_length=COURIER_LABEL_MAX_B64)] = Field(
+        description=f"the document, base64 (at most {COURIER_LABEL_MAX_BYTES} bytes decoded)")
+    width_dots: Annotated[int, Field(ge=8, le=2400)]
+    dpi: Annotated[int, Field(ge=100, le=600)] = 203
+
+    @field_validator("data_b64")
+    @classmethod
+    def _base64(cls, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("data_b64 is not valid base64") from None
+        return value
+
+    @model_validator(mode="after")
+    def _matches_format(self) -> CourierLabel:
+        data = self.data()
+        if self.format == "png" and not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("data is not a PNG image")
+        if self.format == "zpl" and b"^XA" not in data.upper():
+            raise ValueError("data is not a ZPL label (no ^XA)")
+        if self.format == "escpos_raster" and len(data) % ((self.width_dots + 7) // 8):
+            raise ValueError(f"{len(data)} bytes are not whole rows of {self.width_dots} dots")
+        return self
+
+    def data(self) -> bytes:
+        return base64.b64decode(self.data_b64)
+
+    @classmethod
+    def of(cls, kind: CourierLabelFormat, data: bytes, width_dots: int,
+           dpi: int = 203) -> CourierLabel:
+        return cls(format=kind, data_b64=base64.b64encode(data).decode("ascii"),
+                   width_dots=width_dots, dpi=dpi)
+
+
 class PrintLabel(CommandBase):
+    """Print a shipping label: the courier's own (``courier_label``) where the printer can,
+    else ``label`` laid out at the edge; the ``command_ack`` reason says which fell back."""
+
     type: Literal["print_label"] = "print_label"
     order_id: str
     shipment_id: str
     label: LabelData
+    courier_label: CourierLabel | None = None
+    courier_label_note: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="why the hub sent no courier label (when it had one)")
 
 
 Event = Annotated[

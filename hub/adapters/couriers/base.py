@@ -123,3 +123,8 @@ class Courier(ABC):
     def find_booking(self, request: BookingRequest) -> Booking | None:
         """The booking the courier already holds for this parcel, if it can tell."""
         raise CourierUnsupported(self.name, "looking up bookings is not supported")
+
+    def stored_booking(self, tracking_number: str) -> Booking | None:
+        """The booking we keep for this tracking number (with the courier's label), if any;
+        asks nobody over the network."""
+        return None

@@ -115,3 +115,9 @@ class IdempotentCourier(Courier):
 
     def find_booking(self, request: BookingRequest) -> Booking | None:
         return self.inner.find_booking(request)
+
+    def stored_booking(self, tracking_number: str) -> Booking | None:
+        entry = self.ledger.for_tracking_number(tracking_number)
+        if entry is None or entry.booking is None or entry.booking.courier != self.name:
+            return None
+        return entry.booking

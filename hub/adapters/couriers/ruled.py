@@ -99,6 +99,13 @@ class RulesCourier(Courier):
             raise CourierUnsupported(self.name, "a manifest is for one courier")
         return self.courier(couriers.pop()).manifest(bookings)
 
+    def stored_booking(self, tracking_number: str) -> Booking | None:
+        for courier in self.couriers.values():
+            found = courier.stored_booking(tracking_number)
+            if found is not None:
+                return found
+        return None
+
     def find_booking(self, request: BookingRequest) -> Booking | None:
         for courier in self.couriers.values():
             try:

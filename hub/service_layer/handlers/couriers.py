@@ -11,7 +11,6 @@ from typing import Any
 import structlog
 from sqlalchemy import select, update
 
-from edge.wire import messages as wire
 from hub import errors
 from hub.adapters.couriers.base import Booking, Courier, CourierUnsupported, TrackingUpdate
 from hub.adapters.orm import shipments
@@ -20,8 +19,8 @@ from hub.domain.commands import Command
 from hub.domain.handover import ScanCheck, check_scan_out, normalise
 from hub.domain.timeline import Step
 from hub.domain.tracking_status import TrackingStatus
+from hub.service_layer.bench_labels import send_print_label
 from hub.service_layer.context import HubContext
-from hub.service_layer.outbox import send_command
 from hub.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -187,14 +186,8 @@ def reprint_label(cmd: ReprintLabel, uow: UnitOfWork, ctx: HubContext) -> str:
     order = uow.repo.get_order(shipment.order_id)
     if order is None or not order.pack_device_id:
         raise errors.Conflict(f"shipment {shipment.id}: no pack bench to print on")
-    keys = ("name", "company", "line1", "line2", "city", "postcode", "country")
-    lines = [str(order.ship_to[k]) for k in keys if order.ship_to.get(k)][:8]
-    command_id = send_command(
-        uow, ctx, order.pack_device_id, wire.PrintLabel, order_id=order.id,
-        command_id=f"label_{shipment.id}_{uuid.uuid4().hex[:6]}", shipment_id=shipment.id,
-        label=wire.LabelData(order_ref=order.id, ship_to=lines or ["(no address)"],
-                             courier=shipment.courier, service=shipment.service,
-                             tracking_number=shipment.tracking_number,
-                             weight_g=shipment.weight_g, qr=shipment.tracking_number))
+    command_id = send_print_label(uow, ctx, order.pack_device_id, order, shipment,
+                                  f"label_{shipment.id}_{uuid.uuid4().hex[:6]}",
+                                  shipment.weight_g)
     uow.commit()
     return command_id

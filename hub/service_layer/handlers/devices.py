@@ -19,11 +19,12 @@ from hub.domain import commands
 from hub.domain.courier_rules import NoServiceFits
 from hub.domain.model import Order, OrderStatus, Shipment
 from hub.domain.timeline import Step
+from hub.service_layer.bench_labels import record_printer, send_print_label
 from hub.service_layer.booking import booking_context, record_booking_exception
 from hub.service_layer.channels.tracking import queue_tracking_push
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatch import assign_pack_jobs, assign_pick_tasks, send_pack_job
-from hub.service_layer.outbox import queue_notification, send_command
+from hub.service_layer.outbox import queue_notification
 from hub.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -85,6 +86,7 @@ def _apply_state(message: Any, site: str, uow: UnitOfWork, ctx: HubContext) -> N
         if message.state == "online":
             values.update(role=message.role, zone=message.zone, locations=message.locations,
                           peripherals=message.peripherals, version=message.version)
+            record_printer(uow, message.device_id, message.printer, now)
         else:
             values.setdefault("locations", current.locations if current else [])
             values.setdefault("peripherals", current.peripherals if current else {})
@@ -225,6 +227,7 @@ def pack_verified(event: wire.PackVerified, uow: UnitOfWork, ctx: HubContext) ->
                  weight_g=event.weight_g, expected_g=event.expected_g,
                  tolerance_g=event.tolerance_g)
     shipment = uow.repo.shipment_for_order(order.id)
+    booking = None
     if shipment is None:
         now = ctx.now()
         try:
@@ -243,19 +246,8 @@ def pack_verified(event: wire.PackVerified, uow: UnitOfWork, ctx: HubContext) ->
         order.record(Step.TRACKING_RECORDED, "tracking_recorded", now,
                      tracking_number=booking.tracking_number)
     order.status = OrderStatus.PACKED
-    send_command(uow, ctx, event.device_id, wire.PrintLabel, order_id=order.id,
-                 command_id=f"label_{shipment.id}", shipment_id=shipment.id,
-                 label=wire.LabelData(
-                     order_ref=order.id, ship_to=_address_lines(order.ship_to),
-                     courier=shipment.courier, service=shipment.service,
-                     tracking_number=shipment.tracking_number, weight_g=event.weight_g,
-                     qr=shipment.tracking_number))
-
-
-def _address_lines(ship_to: dict[str, Any]) -> list[str]:
-    keys = ("name", "company", "line1", "line2", "city", "postcode", "country")
-    lines = [str(ship_to[k]) for k in keys if ship_to.get(k)]
-    return lines[:8] or ["(no address)"]
+    send_print_label(uow, ctx, event.device_id, order, shipment, f"label_{shipment.id}",
+                     event.weight_g, booking)
 
 
 def weight_mismatch(event: wire.WeightMismatch, uow: UnitOfWork, ctx: HubContext) -> None:
