@@ -3,6 +3,7 @@ transaction, reports it in its birth/health, refuses a bad one and keeps it acro
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,9 @@ def test_profile_push(mosquitto_url: str, unique_site: str, hub: TestHub,
         # the new driver passed its probe on its (new) simulator: the scale is ok again
         hub.wait_for(lambda m: m.topic.endswith("peripheral/bench-p-scale/status")
                      and m.payload["state"] == "ok", 10, count=2)
+        deadline = time.monotonic() + 10  # status messages of the old driver may come first
+        while scale.state() != ("ok", None) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert scale.state() == ("ok", None)
         push(hub, "P-3-again", "3", toledo_content(min_change_g=5.0))
         assert ack_of(hub, "P-3-again")["reason"] == "already running"
