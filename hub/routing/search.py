@@ -19,7 +19,7 @@ from hub.routing.layout import FloatArray
 
 IntArray = npt.NDArray[np.int64]
 NEIGHBOURS = 10
-KICK_WINDOW = 30
+KICK_WINDOW = 50
 CHUNK = 64
 
 
