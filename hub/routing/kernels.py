@@ -4,7 +4,8 @@ The local search is 2-opt plus Or-opt (segments of 1-3 stops moved, maybe revers
 neighbour lists with don't-look bits; the perturbation is a double bridge inside a window of
 the tour (A B C D -> A C B D with short B and C), so only the six stops next to the changed
 edges are re-examined. A kicked tour is kept when it is no longer than the one it came from
-(walks across plateaus, common on a warehouse grid), otherwise undone.
+(walks across plateaus, common on a warehouse grid) or within ``slack`` of the best tour
+(threshold accepting: climbs out of shallow local optima), otherwise undone.
 
 Every kernel has an explicit signature, so numba compiles it when this module is imported
 (``cache=True``: later imports load the machine code from ``__pycache__``); no request pays
@@ -189,8 +190,8 @@ def descend(d, near, t):
 
 
 @njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64, int64, "
-      "int64[::1])", cache=True)
-def iterate(d, near, t, best, kicks, window, stats):
+      "float64, int64[::1])", cache=True)
+def iterate(d, near, t, best, kicks, window, slack, stats):
     """``kicks`` double-bridge kicks from the locally optimal tour ``t``; ``best`` (in/out)
     is the shortest tour seen. stats[0] counts kicks since the best improved (in/out).
     Returns the best length."""
@@ -250,7 +251,7 @@ def iterate(d, near, t, best, kicks, window, stats):
             stats[0] = 0
         else:
             stats[0] += 1
-        if cur <= kept_len + EPS:
+        if cur <= kept_len + EPS or cur <= best_len + slack:
             kept[:] = t
             kept_len = cur
         else:

@@ -21,6 +21,7 @@ IntArray = npt.NDArray[np.int64]
 NEIGHBOURS = 10
 KICK_WINDOW = 50
 CHUNK = 64
+SLACK = 0.001  # a kicked tour up to this share longer than the best is still walked from
 
 
 def neighbour_lists(dist: FloatArray, k: int = NEIGHBOURS) -> IntArray:
@@ -66,7 +67,8 @@ def solve(dist: FloatArray, start: IntArray, budget_s: float, *, kicks: int,
         done = 0
         while done < kicks and stats[0] < patience and time.perf_counter() < deadline:
             step = min(CHUNK, kicks - done)
-            kernels.iterate(d, near, tour, best, step, KICK_WINDOW, stats)
+            slack = SLACK * kernels.tour_length(d, best)
+            kernels.iterate(d, near, tour, best, step, KICK_WINDOW, slack, stats)
             done += step
     i = int(np.flatnonzero(best == 0)[0])
     return np.concatenate([best[i:], best[:i]])
