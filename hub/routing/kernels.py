@@ -1,0 +1,301 @@
+"""Compiled kernels of the multi-block route search (numba): Held-Karp and iterated local search.
+
+The local search is 2-opt plus Or-opt (segments of 1-3 stops moved, maybe reversed) over
+neighbour lists with don't-look bits; the perturbation is a double bridge inside a window of
+the tour (A B C D -> A C B D with short B and C), so only the six stops next to the changed
+edges are re-examined. A kicked tour is kept when it is no longer than the one it came from
+(walks across plateaus, common on a warehouse grid) or within ``slack`` of the best tour
+(threshold accepting: climbs out of shallow local optima), otherwise undone.
+
+Every kernel has an explicit signature, so numba compiles it when this module is imported
+(``cache=True``: later imports load the machine code from ``__pycache__``); no request pays
+the compile. This module is excluded from ``mypy --strict`` (numba's decorators are untyped);
+``hub.routing.search`` is its typed front door.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+EPS = 1e-9
+OR_OPT_MAX = 3
+
+
+@njit("void(int64)", cache=True)
+def seed(value):
+    np.random.seed(value)
+
+
+@njit("float64(float64[:, ::1], int64[::1])", cache=True)
+def tour_length(d, t):
+    n = t.shape[0]
+    total = 0.0
+    for i in range(n):
+        total += d[t[i - 1], t[i]]
+    return total
+
+
+@njit("void(int64[::1], int64[::1], int64, int64)", cache=True)
+def _reverse(t, pos, i, j):
+    """Reverse the tour between positions i and j (inclusive, cyclic), or the complement,
+    whichever is shorter: on a symmetric matrix both give the same cycle."""
+    n = t.shape[0]
+    length = (j - i) % n + 1
+    if 2 * length > n:
+        i, j = (j + 1) % n, (i - 1 + n) % n
+        length = n - length
+    for _ in range(length // 2):
+        a, b = t[i], t[j]
+        t[i] = b
+        pos[b] = i
+        t[j] = a
+        pos[a] = j
+        i = (i + 1) % n
+        j = (j - 1 + n) % n
+
+
+@njit("void(int64[::1], int64[::1], int64[::1], int64, int64, int64, boolean)", cache=True)
+def _move_segment(t, pos, buf, first, k, left, rev):
+    """Move the k stops from ``first`` on to between ``left`` and its successor, shifting only
+    the stops on the shorter side between the segment and its new place."""
+    n = t.shape[0]
+    start = pos[first]
+    for s in range(k):
+        buf[s] = t[(start + (k - 1 - s if rev else s)) % n]
+    ahead = (pos[left] - start) % n - k + 1  # stops from after the segment up to ``left``
+    if ahead <= n - k - ahead:
+        for r in range(ahead):  # shift them back by k
+            city = t[(start + k + r) % n]
+            q = (start + r) % n
+            t[q] = city
+            pos[city] = q
+        base = start + ahead
+    else:
+        behind = n - k - ahead  # stops from after ``left`` up to the segment: shift forward
+        for r in range(behind):
+            city = t[(start - 1 - r + n) % n]
+            q = (start + k - 1 - r + n) % n
+            t[q] = city
+            pos[city] = q
+        base = start - behind + n
+    for s in range(k):
+        q = (base + s) % n
+        t[q] = buf[s]
+        pos[buf[s]] = q
+
+
+@njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64[::1], "
+      "int64[::1], int64)", cache=True)
+def _improve_city(d, near, t, pos, buf, changed, a):
+    """Apply the first improving move around ``a``: its gain (> 0) with the stops whose edges
+    changed in ``changed`` (-1 padded), or 0.0."""
+    n = t.shape[0]
+    for direction in (1, -1):
+        b = t[(pos[a] + direction) % n]
+        dab = d[a, b]
+        for idx in range(near.shape[1]):
+            c = near[a, idx]
+            dac = d[a, c]
+            if dac >= dab - EPS:
+                break
+            e = t[(pos[c] + direction) % n]
+            if c == b or e == a:
+                continue
+            delta = dac + d[b, e] - dab - d[c, e]
+            if delta < -EPS:
+                if direction == 1:
+                    _reverse(t, pos, pos[b], pos[c])
+                else:
+                    _reverse(t, pos, pos[a], pos[e])
+                changed[0], changed[1], changed[2], changed[3] = a, b, c, e
+                changed[4] = -1
+                changed[5] = -1
+                return -delta
+    # Or-opt: the segment of k stops starting at a, moved next to a neighbour of an end
+    first = a
+    p = t[(pos[first] - 1 + n) % n]
+    last = first
+    for k in range(1, min(OR_OPT_MAX, n - 3) + 1):
+        if k > 1:
+            last = t[(pos[last] + 1) % n]
+            if last == p:
+                return 0.0
+        nxt = t[(pos[last] + 1) % n]
+        gain = d[p, first] + d[last, nxt] - d[p, nxt]
+        if gain < EPS:
+            continue
+        for side in range(2):
+            end = first if side == 0 else last
+            other = last if side == 0 else first
+            for idx in range(near.shape[1]):
+                c = near[end, idx]
+                if d[end, c] >= gain - EPS:
+                    break
+                if (pos[c] - pos[first]) % n < k:
+                    continue  # c is inside the segment
+                for way in range(2):
+                    if way == 0:
+                        left, right = c, t[(pos[c] + 1) % n]
+                    else:
+                        left, right = t[(pos[c] - 1 + n) % n], c
+                    if (pos[left] - pos[first]) % n < k or (pos[right] - pos[first]) % n < k:
+                        continue
+                    if left == p and right == nxt:
+                        continue
+                    head = end if left == c else other
+                    tail = other if left == c else end
+                    add = d[left, head] + d[tail, right] - d[left, right]
+                    if add < gain - EPS:
+                        _move_segment(t, pos, buf, first, k, left, head != first)
+                        changed[0], changed[1], changed[2] = p, nxt, left
+                        changed[3], changed[4], changed[5] = right, first, last
+                        return gain - add
+    return 0.0
+
+
+@njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64[::1], "
+      "int64[::1], boolean[::1], int64)", cache=True)
+def _descend(d, near, t, pos, buf, stack, queued, top):
+    """Local search from the stops on ``stack[:top]`` until none improves: the total gain."""
+    changed = np.empty(6, dtype=np.int64)
+    total = 0.0
+    while top > 0:
+        top -= 1
+        a = stack[top]
+        queued[a] = False
+        gain = _improve_city(d, near, t, pos, buf, changed, a)
+        if gain > 0.0:
+            total += gain
+            for s in range(6):
+                city = changed[s]
+                if city >= 0 and not queued[city]:
+                    queued[city] = True
+                    stack[top] = city
+                    top += 1
+    return total
+
+
+@njit("float64(float64[:, ::1], int64[:, ::1], int64[::1])", cache=True)
+def descend(d, near, t):
+    """Local search from every stop of ``t`` (changed in place): the tour's new length."""
+    n = t.shape[0]
+    pos = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pos[t[i]] = i
+    stack = t[::-1].copy()
+    queued = np.ones(n, dtype=np.bool_)
+    _descend(d, near, t, pos, np.empty(n, dtype=np.int64), stack, queued, n)
+    return tour_length(d, t)
+
+
+@njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64, int64, "
+      "float64, int64[::1])", cache=True)
+def iterate(d, near, t, best, kicks, window, slack, stats):
+    """``kicks`` double-bridge kicks from the locally optimal tour ``t``; ``best`` (in/out)
+    is the shortest tour seen. stats[0] counts kicks since the best improved (in/out).
+    Returns the best length."""
+    n = t.shape[0]
+    pos = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pos[t[i]] = i
+    buf = np.empty(n, dtype=np.int64)
+    kept = t.copy()
+    stack = np.empty(n, dtype=np.int64)
+    queued = np.zeros(n, dtype=np.bool_)
+    kept_len = tour_length(d, t)
+    best_len = tour_length(d, best)
+    span = min(n, window)
+    cuts = np.empty(3, dtype=np.int64)
+    for _ in range(kicks):
+        # three distinct cuts in 1..span-1, sorted: pieces A=[0,a) B=[a,b) C=[b,c) D=[c,n)
+        start = np.random.randint(0, n)
+        cuts[0] = np.random.randint(1, span)
+        while True:
+            cuts[1] = np.random.randint(1, span)
+            if cuts[1] != cuts[0]:
+                break
+        while True:
+            cuts[2] = np.random.randint(1, span)
+            if cuts[2] != cuts[0] and cuts[2] != cuts[1]:
+                break
+        cuts.sort()
+        a, b, c = cuts[0], cuts[1], cuts[2]
+        # A C B D: only positions start .. start+c-1 change
+        w = 0
+        for r in range(b, c):
+            buf[w] = t[(start + r) % n]
+            w += 1
+        for r in range(a, b):
+            buf[w] = t[(start + r) % n]
+            w += 1
+        a_end, d_start = t[(start + a - 1) % n], t[(start + c) % n]
+        c_start, c_end = buf[0], buf[c - b - 1]
+        b_start, b_end = buf[c - b], buf[c - a - 1]
+        kick = (d[a_end, c_start] + d[c_end, b_start] + d[b_end, d_start]
+                - d[a_end, b_start] - d[b_end, c_start] - d[c_end, d_start])
+        for r in range(c - a):
+            q = (start + a + r) % n
+            t[q] = buf[r]
+            pos[buf[r]] = q
+        top = 0
+        for city in (a_end, c_start, c_end, b_start, b_end, d_start):
+            if not queued[city]:
+                queued[city] = True
+                stack[top] = city
+                top += 1
+        cur = kept_len + kick - _descend(d, near, t, pos, buf, stack, queued, top)
+        if cur < best_len - EPS:
+            best_len = tour_length(d, t)
+            best[:] = t
+            stats[0] = 0
+        else:
+            stats[0] += 1
+        if cur <= kept_len + EPS or cur <= best_len + slack:
+            kept[:] = t
+            kept_len = cur
+        else:
+            t[:] = kept
+            for i in range(n):
+                pos[t[i]] = i
+    return best_len
+
+
+@njit("float64(float64[:, ::1], int64[::1])", cache=True)
+def held_karp(d, order):
+    """Shortest tour from 0 through every other index and back: its stops in ``order``
+    (length n - 1), its length. O(2^n n^2); for n - 1 <= ~13."""
+    m = d.shape[0] - 1
+    full = 1 << m
+    cost = np.full((full, m), np.inf)
+    parent = np.full((full, m), -1, dtype=np.int64)
+    for k in range(m):
+        cost[1 << k, k] = d[0, k + 1]
+    for mask in range(1, full):
+        for j in range(m):
+            here = cost[mask, j]
+            if here == np.inf or not (mask >> j) & 1:
+                continue
+            for k in range(m):
+                if (mask >> k) & 1:
+                    continue
+                target = mask | (1 << k)
+                via = here + d[j + 1, k + 1]
+                if via < cost[target, k]:
+                    cost[target, k] = via
+                    parent[target, k] = j
+    best = np.inf
+    end = -1
+    for j in range(m):
+        total = cost[full - 1, j] + d[j + 1, 0]
+        if total < best:
+            best, end = total, j
+    mask = full - 1
+    i = m - 1
+    while end >= 0:
+        order[i] = end + 1
+        prev = parent[mask, end]
+        mask ^= 1 << end
+        end = prev
+        i -= 1
+    return best

@@ -1,0 +1,74 @@
+"""Iterated local search on a symmetric stop matrix: the typed front door of the compiled
+kernels in ``hub.routing.kernels``.
+
+The search stops after ``kicks`` double-bridge kicks, after ``patience`` kicks without a
+better tour, or at the time budget, whichever comes first (the clock is read between chunks
+of kicks, so a tour is returned within about a chunk's time of the budget). Without the time
+budget biting, the result depends only on the matrix, the start and the seed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import numpy.typing as npt
+
+from hub.routing import kernels
+from hub.routing.layout import FloatArray
+
+IntArray = npt.NDArray[np.int64]
+NEIGHBOURS = 10
+KICK_WINDOW = 50
+CHUNK = 64
+SLACK = 0.001  # a kicked tour up to this share longer than the best is still walked from
+
+
+def neighbour_lists(dist: FloatArray, k: int = NEIGHBOURS) -> IntArray:
+    """For each index its k nearest other indices, nearest first."""
+    n = dist.shape[0]
+    k = max(1, min(k, n - 1))
+    masked = dist + np.diag(np.full(n, np.inf))
+    near = np.argsort(masked, axis=1, kind="stable")[:, :k]
+    return np.ascontiguousarray(near, dtype=np.int64)
+
+
+def tour_length(dist: FloatArray, tour: IntArray) -> float:
+    return float(kernels.tour_length(np.ascontiguousarray(dist, dtype=np.float64),
+                                     np.ascontiguousarray(tour, dtype=np.int64)))
+
+
+def held_karp(dist: FloatArray) -> tuple[list[int], float]:
+    """The proven shortest tour from index 0: (stops 1..n in order, length)."""
+    m = dist.shape[0] - 1
+    if m <= 0:
+        return [], 0.0
+    order = np.empty(m, dtype=np.int64)
+    length = kernels.held_karp(np.ascontiguousarray(dist, dtype=np.float64), order)
+    return [int(i) for i in order], float(length)
+
+
+def solve(dist: FloatArray, start: IntArray, budget_s: float, *, kicks: int,
+          patience: int, seed: int = 0) -> IntArray:
+    """A short tour through every index of the symmetric ``dist``, starting at 0, found by
+    local search from ``start`` then double-bridge kicks. Never longer than ``start``."""
+    deadline = time.perf_counter() + budget_s
+    d = np.ascontiguousarray(dist, dtype=np.float64)
+    n = d.shape[0]
+    tour = np.array(start, dtype=np.int64)
+    if n <= 3:
+        return tour
+    near = neighbour_lists(d)
+    kernels.descend(d, near, tour)
+    best = tour.copy()
+    if n >= 8:
+        kernels.seed(seed)
+        stats = np.zeros(1, dtype=np.int64)
+        done = 0
+        while done < kicks and stats[0] < patience and time.perf_counter() < deadline:
+            step = min(CHUNK, kicks - done)
+            slack = SLACK * kernels.tour_length(d, best)
+            kernels.iterate(d, near, tour, best, step, KICK_WINDOW, slack, stats)
+            done += step
+    i = int(np.flatnonzero(best == 0)[0])
+    return np.concatenate([best[i:], best[:i]])

@@ -1,0 +1,92 @@
+"""The compiled multi-block search: exact Held-Karp, and local search with kicks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hub.routing import exact, local_search, search
+from hub.routing.distance import stop_matrix
+from hub.routing.layout import Points, layout_from_dict
+from hub.routing.route import plan_route
+
+
+def _instance(rng: np.random.Generator, n: int, aisles: int = 10, blocks: int = 3,
+              bays: int = 8) -> np.ndarray:
+    layout = layout_from_dict({"aisles": aisles, "blocks": blocks, "bays_per_block": bays})
+    keys = {(int(rng.integers(aisles)), int(rng.integers(1, blocks * bays + 1)))
+            for _ in range(n)}
+    aisle = np.array([k[0] for k in sorted(keys)], dtype=np.int64)
+    bay = np.array([k[1] for k in sorted(keys)], dtype=np.int64)
+    return stop_matrix(layout, Points(aisle, layout.bay_y(bay)))
+
+
+def test_compiled_held_karp_equals_brute_force() -> None:
+    rng = np.random.default_rng(21)
+    for _ in range(12):
+        dist = _instance(rng, 7)
+        order, best = search.held_karp(dist)
+        assert sorted(order) == list(range(1, dist.shape[0]))
+        assert best == pytest.approx(exact.brute_force(dist)[1])
+        assert exact.tour_length(dist, order) == pytest.approx(best)
+
+
+def test_search_reaches_the_proven_optimum_on_small_multi_block_instances() -> None:
+    rng = np.random.default_rng(22)
+    for trial in range(25):
+        dist = _instance(rng, 13)
+        optimum = search.held_karp(dist)[1]
+        start = np.arange(dist.shape[0], dtype=np.int64)  # the stops in index order
+        tour = search.solve(dist, start, 5.0, kicks=400, patience=400, seed=trial)
+        assert sorted(tour.tolist()) == list(range(dist.shape[0])) and tour[0] == 0
+        assert search.tour_length(dist, tour) == pytest.approx(optimum)
+
+
+def test_search_is_never_worse_than_its_start_and_returns_a_permutation() -> None:
+    rng = np.random.default_rng(23)
+    for n in (4, 8, 30, 120):
+        dist = _instance(rng, n, aisles=20, blocks=3, bays=20)
+        m = dist.shape[0]
+        for start in (local_search.nearest_neighbour(dist),
+                      np.concatenate([[0], rng.permutation(np.arange(1, m))])):
+            start_len = search.tour_length(dist, start)
+            for kicks in (0, 50):
+                tour = search.solve(dist, start, 5.0, kicks=kicks, patience=kicks)
+                assert sorted(tour.tolist()) == list(range(m)) and tour[0] == 0
+                assert search.tour_length(dist, tour) <= start_len + 1e-9
+                assert search.tour_length(dist, tour) == pytest.approx(
+                    exact.tour_length(dist, tour[1:].tolist()))
+
+
+def test_descent_leaves_no_improving_two_opt_move_when_the_neighbour_lists_are_complete(
+) -> None:
+    rng = np.random.default_rng(24)
+    for _ in range(20):
+        dist = _instance(rng, 10, aisles=12, blocks=3, bays=10)
+        assert dist.shape[0] - 1 <= search.NEIGHBOURS
+        start = np.concatenate([[0], rng.permutation(np.arange(1, dist.shape[0]))])
+        tour = search.solve(dist, start, 5.0, kicks=0, patience=0)
+        # the full-matrix numpy 2-opt finds no move the neighbour-list descent missed
+        assert local_search._best_two_opt(dist, tour)[0] >= -1e-9
+
+
+def test_same_seed_same_tour() -> None:
+    rng = np.random.default_rng(25)
+    dist = _instance(rng, 80, aisles=20, blocks=3, bays=20)
+    start = local_search.nearest_neighbour(dist)
+    a = search.solve(dist, start, 30.0, kicks=500, patience=500, seed=7)
+    b = search.solve(dist, start, 30.0, kicks=500, patience=500, seed=7)
+    assert a.tolist() == b.tolist()
+
+
+def test_auto_route_on_several_blocks_is_optimal_up_to_twelve_stops() -> None:
+    rng = np.random.default_rng(26)
+    layout = layout_from_dict({"aisles": 8, "blocks": 2, "bays_per_block": 6})
+    for _ in range(5):
+        codes = [layout.code(int(rng.integers(8)), int(rng.integers(1, 13)), 0)
+                 for _ in range(12)]
+        route = plan_route(layout, codes)
+        dist = stop_matrix(layout, layout.locate(list(dict.fromkeys(
+            s.code for s in route.stops if s.leg_m > 0 or s is route.stops[0]))))
+        assert route.method == "exact"
+        assert route.total_m == pytest.approx(exact.held_karp(dist)[1])
