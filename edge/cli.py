@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -24,6 +25,9 @@ from edge.wire.broker_url import parse_broker_url
 
 app = typer.Typer(help="Fulfil edge agent for pick zones and pack benches.",
                   no_args_is_help=True, add_completion=False)
+profiles_app = typer.Typer(help="Firmware profiles: schema, documentation, checks.",
+                           no_args_is_help=True)
+app.add_typer(profiles_app, name="profiles")
 
 DEFAULT_PROFILES = {"scanner": "zebra-ds2208", "scale": "mettler-toledo-mt-sics",
                     "lights": "ptl-rgb-buttons", "printer": "epson-tm-t20iii-80mm"}
@@ -35,10 +39,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+class _Stderr:
+    """Whatever sys.stderr is at the time of writing (not the stream of configuration time,
+    which a test runner may have closed since)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _configure_logging(verbose: bool) -> None:
     level = logging.DEBUG if verbose else logging.INFO
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level),
-                        logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+                        logger_factory=structlog.PrintLoggerFactory(_Stderr()))  # type: ignore[arg-type]
 
 
 def _version(value: bool) -> None:
@@ -192,6 +207,48 @@ def devices() -> None:
             typer.echo(f"{entry}  ->  {entry.resolve()}")
     if not found:
         typer.echo("no devices found in " + " or ".join(str(d) for d in BY_ID_DIRS))
+
+
+@profiles_app.command("schema")
+def profiles_schema(
+    kind: Annotated[str | None, typer.Option(
+        help="scanner, scale, lights or printer; all kinds when left out.")] = None,
+) -> None:
+    """Print the JSON Schema of firmware profiles (every key with description and example)."""
+    from edge.profiles import PROFILE_TYPES, profile_schema
+
+    if kind is not None and kind not in PROFILE_TYPES:
+        _fail(f"--kind: {kind!r} must be one of {', '.join(PROFILE_TYPES)}")
+    typer.echo(json.dumps(profile_schema(kind), indent=2))  # type: ignore[arg-type]
+
+
+@profiles_app.command("docs")
+def profiles_docs() -> None:
+    """Print the Markdown reference of every profile key (firmware_profiles/README.md)."""
+    from edge.profile_doc import render
+
+    typer.echo(render(), nl=False)
+
+
+@profiles_app.command("check")
+def profiles_check(
+    files: Annotated[list[Path], typer.Argument(help="Profile YAML files to validate.")],
+) -> None:
+    """Validate profile files; name the file, key and reason of each bad one."""
+    from edge.profiles import parse_profile
+    from edge.yaml_files import read_yaml
+
+    bad = 0
+    for path in files:
+        try:
+            profile = parse_profile(read_yaml(path), str(path))
+        except ConfigError as exc:
+            bad += 1
+            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+            continue
+        typer.echo(f"{path}: ok ({profile.kind}, {profile.vendor} {profile.model})")
+    if bad:
+        raise typer.Exit(2)
 
 
 if __name__ == "__main__":
