@@ -22,7 +22,7 @@ class BuildPyWithProfiles(build_py):
             return
         target = Path(self.build_lib) / "edge" / "firmware_profiles"
         target.mkdir(parents=True, exist_ok=True)
-        for source in sorted(PROFILES.glob("*.yaml")) + [PROFILES / "README.md"]:
+        for source in [*sorted(PROFILES.glob("*.yaml")), PROFILES / "README.md"]:
             shutil.copy2(source, target / source.name)
 
 
