@@ -236,9 +236,12 @@ def probe_serial(path: str, candidates: list[SerialCandidate], timeout: float) -
                            f"{c.dialect} answered ({c.line_text}, profile {c.profile}): {what}",
                            tuple(tried))
         tried.append(f"{c.dialect} at {c.line_text}: {what}")
-    if all(": port refused " in t for t in tried):
-        return Finding("scale", _shown(path), False, "the port takes no line settings "
-                       "(not a serial port?)", tuple(tried))
+    if all(": port refused " in t for t in tried):  # busy, no permission, not a tty ...
+        reasons = [t.split(": ", 2)[-1] for t in tried]
+        hint = " (in use: is the agent running?)" if "lock" in reasons[0] else ""
+        same = len(set(reasons)) == 1
+        return Finding("scale", _shown(path), False, f"cannot use the port: {reasons[0]}{hint}",
+                       () if same else tuple(tried))
     return Finding("scale", _shown(path), False,
                    "no scale dialect answered (an Adam scale answers only with a new, "
                    "non-zero weight: put something on it)", tuple(tried))

@@ -90,6 +90,22 @@ def test_the_profile_line_settings_are_used(sims: list) -> None:
     assert "toledo_8217 at 9600 7E1: port refused 9600 7E1" in output
 
 
+def test_a_port_in_use_is_named(pty_profiles: Path, sims: list) -> None:
+    import serial
+
+    sim = SIMULATORS["mt_sics"](settle_s=0.0)
+    sims.append(sim)
+    held = serial.Serial(sim.slave_path, exclusive=True)  # as the running agent holds it
+    try:
+        output = devices("--serial", sim.slave_path, "--profiles-dir", str(pty_profiles),
+                         "--hidraw", "/nonexistent/hidraw")
+    finally:
+        held.close()
+    found = line_for(output, sim.slave_path)
+    assert found.startswith("-- ") and "cannot use the port: " in found
+    assert "lock" in found.lower() and "is the agent running?" in found
+
+
 def test_a_silent_scale_and_a_missing_port_are_named(pty_profiles: Path, sims: list) -> None:
     sim = SIMULATORS["mt_sics"](settle_s=0.0)
     sims.append(sim)
@@ -147,6 +163,6 @@ def test_not_a_device_is_a_clear_message(tmp_path: Path) -> None:
     output = devices("--input", "/etc/hostname", "--serial", "/dev/null",
                      "--hidraw", "/nonexistent/hidraw")
     assert "-- /etc/hostname: cannot open: " in output
-    assert "-- /dev/null: the port takes no line settings (not a serial port?)" in output
+    assert "-- /dev/null: cannot use the port: Could not configure port" in output
     result = runner.invoke(app, ["devices", "--profiles-dir", str(tmp_path / "none")])
     assert result.exit_code == 2 and "--profiles-dir" in result.output
