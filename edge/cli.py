@@ -52,8 +52,8 @@ class _Stderr:
         sys.stderr.flush()
 
 
-def _configure_logging(verbose: bool, quiet_level: int = logging.INFO) -> None:
-    level = logging.DEBUG if verbose else quiet_level
+def _configure_logging(verbose: bool) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level),
                         logger_factory=structlog.PrintLoggerFactory(_Stderr()))  # type: ignore[arg-type]
 
@@ -221,7 +221,8 @@ def devices(
     """List and probe attached scanners, scales and printers."""
     from edge.devices import probe
 
-    _configure_logging(verbose, logging.ERROR)  # the findings say it all
+    if verbose:
+        _configure_logging(verbose)
 
     targets = probe.Targets(list(input_paths or []), list(serial_ports or []),
                             list(hidraw_paths or []), list(printers or []))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import select
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +24,10 @@ from edge.core.hid_pos_scale import parse_report, split_reports
 from edge.core.mtsics import parse_weight
 from edge.core.readings import WeightReading
 from edge.core.scale_dialect import Dialect, split_lines
+from edge.core.zpl import HOST_STATUS_QUERY, parse_host_status
 from edge.devices.serial_scale import dialect_for
 from edge.errors import ConfigError
-from edge.profiles import PrinterProfile, ScaleProfile, ScannerProfile, SerialSettings, load_profile
+from edge.profiles import ScaleProfile, ScannerProfile, SerialSettings, load_profile
 
 INPUT_BY_ID = Path("/dev/input/by-id")
 SERIAL_BY_ID = Path("/dev/serial/by-id")
@@ -273,12 +275,15 @@ def probe_hidraw(path: str, timeout: float) -> Finding:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         return Finding("scale", where, False, f"cannot open: {_explain(exc)}")
-    buffer, reports = b"", 0
+    buffer, reports, latest = b"", 0, None
     try:
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([fd], [], [], left)
+            # once a scale report came, only drain what is queued: the last one is current
+            ready, _, _ = select.select([fd], [], [], 0 if latest else left)
             if not ready:
+                if latest:
+                    break
                 continue
             try:
                 chunk = os.read(fd, 64)
@@ -290,13 +295,13 @@ def probe_hidraw(path: str, timeout: float) -> Finding:
             for report in found:
                 reports += 1
                 r = parse_report(report)
-                if r.error != "garbage":
-                    return Finding("scale", where, True,
-                                   f"hid_pos scale report: {describe_reading(r)}")
+                latest = r if r.error != "garbage" else latest
     except OSError as exc:
         return Finding("scale", where, False, f"read failed: {_explain(exc)}")
     finally:
         os.close(fd)
+    if latest is not None:
+        return Finding("scale", where, True, f"hid_pos scale report: {describe_reading(latest)}")
     what = f"{reports} report(s), none a POS scale report" if reports else "no report"
     return Finding("scale", where, False, f"{what} within {timeout:g} s (not a HID POS scale)")
 
@@ -324,13 +329,28 @@ def _escpos_status(host: str, port: int, timeout: float) -> tuple[bool, str]:
 
 
 def _zpl_status(host: str, port: int, timeout: float) -> tuple[bool, str]:
-    from edge.devices.zpl_printer import ZplPrinter
-
-    profile = PrinterProfile(kind="printer", vendor="unknown", model="probe", language="zpl")
-    printer = ZplPrinter("probe", host, port, profile, timeout)
-    printer.open()  # asks ~HS; never raises, the state says what it found
-    state, detail = printer.state()
-    return state == "ok", "ready" if state == "ok" else f"{state}: {detail}"
+    """Ask ``~HS`` as the ZPL driver does before every label."""
+    try:
+        conn = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        return False, f"offline: {host}:{port}: {_explain(exc)}"
+    answer, status = b"", None
+    with conn:
+        deadline = time.monotonic() + timeout
+        try:
+            conn.sendall(HOST_STATUS_QUERY)
+            while status is None and time.monotonic() < deadline:
+                chunk = conn.recv(1024)
+                if not chunk:
+                    break
+                answer += chunk
+                status = parse_host_status(answer)
+        except OSError:  # TimeoutError, reset: the answer stays missing
+            pass
+    if status is None:
+        return False, "reachable, but no answer to the host status query (~HS)"
+    problem = status.problem
+    return problem is None, "ready" if problem is None else f"error: {problem}"
 
 
 PRINTER_SCHEMES = {"zpl": _zpl_status, "escpos": _escpos_status}

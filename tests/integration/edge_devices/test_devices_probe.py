@@ -166,3 +166,31 @@ def test_not_a_device_is_a_clear_message(tmp_path: Path) -> None:
     assert "-- /dev/null: cannot use the port: Could not configure port" in output
     result = runner.invoke(app, ["devices", "--profiles-dir", str(tmp_path / "none")])
     assert result.exit_code == 2 and "--profiles-dir" in result.output
+
+
+def test_a_printer_that_accepts_but_never_answers() -> None:
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept_two() -> None:
+        for _ in range(2):
+            held.append(server.accept()[0])
+
+    acceptor = threading.Thread(target=accept_two)
+    acceptor.start()
+    url = f"127.0.0.1:{server.getsockname()[1]}"
+    try:
+        output = devices("--printer", f"zpl://{url}", "--printer", f"escpos://{url}",
+                         "--timeout", "0.3", "--hidraw", "/nonexistent", "--serial", "/nonexistent")
+    finally:
+        acceptor.join(timeout=5)
+        for conn in held:
+            conn.close()
+        server.close()
+    assert f"-- zpl://{url}: zpl printer: reachable, but no answer to the host status query" \
+        in output
+    assert f"-- escpos://{url}: escpos printer: reachable, but no answer to the real-time " \
+        "status query (DLE EOT)" in output
