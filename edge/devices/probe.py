@@ -268,7 +268,8 @@ def hidraw_name(path: str) -> str | None:
 
 
 def probe_hidraw(path: str, timeout: float) -> Finding:
-    """Read reports from a hidraw node for ``timeout`` seconds; a POS scale sends them."""
+    """Read reports from a hidraw node for ``timeout`` seconds; a POS scale sends them
+    while its weight changes and every so often; the last one is shown."""
     name = hidraw_name(path)
     where = _shown(path) + (f" ({name})" if name else "")
     try:
@@ -278,12 +279,9 @@ def probe_hidraw(path: str, timeout: float) -> Finding:
     buffer, reports, latest = b"", 0, None
     try:
         deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            # once a scale report came, only drain what is queued: the last one is current
-            ready, _, _ = select.select([fd], [], [], 0 if latest else left)
+        while (left := deadline - time.monotonic()) > 0:  # the whole time: the last is current
+            ready, _, _ = select.select([fd], [], [], left)
             if not ready:
-                if latest:
-                    break
                 continue
             try:
                 chunk = os.read(fd, 64)

@@ -125,7 +125,7 @@ def test_hid_pos_scale(sims: list) -> None:
     sim.place(812)
     output = devices("--hidraw", sim.path, "--hidraw", "/dev/null",
                      "--serial", "/nonexistent/tty")
-    assert f"ok {sim.path}: hid_pos scale report: 812 g, stable" in output
+    assert f"ok {sim.path}: hid_pos scale report: 812 g, stable" in output, output
     assert "-- /dev/null: no report within 0.6 s (not a HID POS scale)" in output
 
 
