@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -10,24 +11,29 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import structlog
 import typer
 from pydantic import ValidationError
 
 from edge.agent import Agent, edge_version
-from edge.config import AgentConfig, DeviceConfig, load_config
+from edge.config import DEFAULT_PROFILES_DIR, AgentConfig, DeviceConfig, load_config
 from edge.errors import ConfigError, EdgeError
 from edge.systemd import SystemdNotifier, WatchdogFeeder, watchdog_interval
 from edge.wire.broker_url import parse_broker_url
 
+if TYPE_CHECKING:
+    from edge.devices.probe import Finding
+
 app = typer.Typer(help="Fulfil edge agent for pick zones and pack benches.",
                   no_args_is_help=True, add_completion=False)
+profiles_app = typer.Typer(help="Firmware profiles: schema, documentation, checks.",
+                           no_args_is_help=True)
+app.add_typer(profiles_app, name="profiles")
 
 DEFAULT_PROFILES = {"scanner": "zebra-ds2208", "scale": "mettler-toledo-mt-sics",
                     "lights": "ptl-rgb-buttons", "printer": "epson-tm-t20iii-80mm"}
-BY_ID_DIRS = (Path("/dev/input/by-id"), Path("/dev/serial/by-id"))
 
 
 def _fail(message: str) -> None:
@@ -35,10 +41,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+class _Stderr:
+    """Whatever sys.stderr is at the time of writing (not the stream of configuration time,
+    which a test runner may have closed since)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _configure_logging(verbose: bool) -> None:
     level = logging.DEBUG if verbose else logging.INFO
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level),
-                        logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+                        logger_factory=structlog.PrintLoggerFactory(_Stderr()))  # type: ignore[arg-type]
 
 
 def _version(value: bool) -> None:
@@ -181,17 +198,106 @@ def simulated_config(role: str, device_id: str, site: str, mqtt_url: str, slots:
 
 
 @app.command()
-def devices() -> None:
-    """List input and serial devices by id (scanners, scales)."""
-    found = False
-    for folder in BY_ID_DIRS:
-        if not folder.is_dir():
+def devices(
+    input_paths: Annotated[list[str] | None, typer.Option(
+        "--input", help="Input device to probe as a scanner (default: every "
+        "/dev/input/by-id/*-event-* entry).")] = None,
+    serial_ports: Annotated[list[str] | None, typer.Option(
+        "--serial", help="Serial port to probe for a scale (default: /dev/serial/by-id/*).")
+    ] = None,
+    hidraw_paths: Annotated[list[str] | None, typer.Option(
+        "--hidraw", help="hidraw node to probe for a USB HID POS scale (default: "
+        "/dev/hidraw*).")] = None,
+    printers: Annotated[list[str] | None, typer.Option(
+        "--printer", help="Network printer to ask for its status: zpl://HOST[:PORT] or "
+        "escpos://HOST[:PORT].")] = None,
+    profiles_dir: Annotated[Path, typer.Option(
+        "--profiles-dir", help="Firmware profiles whose settings the probes use.")
+    ] = DEFAULT_PROFILES_DIR,
+    timeout: Annotated[float, typer.Option(
+        min=0.05, help="Seconds to wait for each answer.")] = 0.6,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """List and probe attached scanners, scales and printers."""
+    from edge.devices import probe
+
+    if verbose:
+        _configure_logging(verbose)
+
+    targets = probe.Targets(list(input_paths or []), list(serial_ports or []),
+                            list(hidraw_paths or []), list(printers or []))
+    targets.fill_defaults()
+    if not profiles_dir.is_dir():
+        _fail(f"--profiles-dir: {profiles_dir} is not a directory")
+    scanners, problems = probe.load_kind(profiles_dir, "scanner")
+    scales, more = probe.load_kind(profiles_dir, "scale")
+    for problem in dict.fromkeys(problems + more):
+        typer.secho(f"warning: skipped profile: {problem}", err=True, fg=typer.colors.YELLOW)
+    candidates = probe.serial_candidates(scales)
+    _section("Scanners (evdev)", [probe.probe_input(p, scanners) for p in targets.inputs],
+             f"none found: no keyboard-type device in {probe.INPUT_BY_ID}")
+    _section("Serial scales", [probe.probe_serial(p, candidates, timeout)
+                               for p in targets.serial],
+             f"none found: no port in {probe.SERIAL_BY_ID}")
+    _section("USB HID POS scales", [probe.probe_hidraw(p, timeout) for p in targets.hidraw],
+             "none found: no /dev/hidraw* node")
+    _section("Printers", [probe.probe_printer(u, timeout) for u in targets.printers],
+             "none given: network printers are not discovered; pass --printer "
+             "zpl://HOST:9100 or escpos://HOST:9100")
+
+
+def _section(title: str, findings: list[Finding], nothing: str) -> None:
+    typer.secho(title, bold=True)
+    if not findings:
+        typer.echo(f"  {nothing}")
+    for f in findings:
+        mark = typer.style("ok", fg=typer.colors.GREEN) if f.ok else typer.style(
+            "--", fg=typer.colors.YELLOW)
+        typer.echo(f"  {mark} {f.where}: {f.summary}")
+        for line in f.details:
+            typer.echo(f"       {line}")
+
+
+@profiles_app.command("schema")
+def profiles_schema(
+    kind: Annotated[str | None, typer.Option(
+        help="scanner, scale, lights or printer; all kinds when left out.")] = None,
+) -> None:
+    """Print the JSON Schema of firmware profiles (every key with description and example)."""
+    from edge.profiles import PROFILE_TYPES, profile_schema
+
+    if kind is not None and kind not in PROFILE_TYPES:
+        _fail(f"--kind: {kind!r} must be one of {', '.join(PROFILE_TYPES)}")
+    typer.echo(json.dumps(profile_schema(kind), indent=2))  # type: ignore[arg-type]
+
+
+@profiles_app.command("docs")
+def profiles_docs() -> None:
+    """Print the Markdown reference of every profile key (firmware_profiles/README.md)."""
+    from edge.profile_doc import render
+
+    typer.echo(render(), nl=False)
+
+
+@profiles_app.command("check")
+def profiles_check(
+    files: Annotated[list[Path], typer.Argument(help="Profile YAML files to validate.")],
+) -> None:
+    """Validate profile files; name the file, key and reason of each bad one."""
+    from edge.profiles import parse_profile
+    from edge.yaml_files import read_yaml
+
+    bad = 0
+    for path in files:
+        try:
+            profile = parse_profile(read_yaml(path), str(path))
+        except ConfigError as exc:
+            bad += 1
+            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
             continue
-        for entry in sorted(folder.iterdir()):
-            found = True
-            typer.echo(f"{entry}  ->  {entry.resolve()}")
-    if not found:
-        typer.echo("no devices found in " + " or ".join(str(d) for d in BY_ID_DIRS))
+        typer.echo(f"{path}: ok ({profile.kind}, {profile.vendor} {profile.model})")
+    if bad:
+        raise typer.Exit(2)
 
 
 if __name__ == "__main__":

@@ -22,12 +22,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from edge.errors import ConfigError
+from edge.yaml_files import first_error, read_yaml
 
-DEFAULT_PROFILES_DIR = Path(__file__).resolve().parent.parent / "firmware_profiles"
+# The shipped profiles: edge/firmware_profiles is a link to the top-level firmware_profiles/
+# in the source tree and a real folder (package data) in a wheel install.
+DEFAULT_PROFILES_DIR = Path(__file__).resolve().parent / "firmware_profiles"
 
 
 class DeviceConfig(BaseModel):
@@ -80,15 +82,9 @@ class AgentConfig(BaseModel):
 
 
 def load_config(path: Path) -> AgentConfig:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    data = read_yaml(path)
     try:
         return AgentConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {key}: {first['msg']}") from None
+        key, reason = first_error(exc)
+        raise ConfigError(f"{path}: {key}: {reason}") from None

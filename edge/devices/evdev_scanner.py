@@ -22,12 +22,12 @@ from typing import Any, Protocol
 import structlog
 
 from edge.core.scanner_keys import KeyDecoder
-from edge.devices.base import PeripheralState, Scanner
+from edge.devices.base import Scanner
+from edge.devices.threaded import RETRY_S, ThreadedPeripheral
 from edge.profiles import ScannerProfile
 
 log = structlog.get_logger(__name__)
 
-RETRY_S = 1.0
 EV_KEY = 1  # linux/input-event-codes.h; the same number as evdev.ecodes.EV_KEY
 
 
@@ -102,7 +102,7 @@ class EvdevSource:
             self._device = None
 
 
-class EvdevScanner(Scanner):
+class EvdevScanner(ThreadedPeripheral, Scanner):
     def __init__(self, name: str, source: EventSource, profile: ScannerProfile) -> None:
         super().__init__(name)
         self.source = source
@@ -113,34 +113,10 @@ class EvdevScanner(Scanner):
             max_length=profile.max_length, group_separator=profile.group_separator,
             gs_sent_as=profile.gs_sent_as)
         self._callbacks: list[Callable[[str], None]] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._state: PeripheralState = "offline"
-        self._detail: str | None = "not opened"
         self.scans = 0
 
-    def open(self) -> None:
-        import evdev  # noqa: F401  (lazy: fail here, not at import, on hosts without evdev)
-
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._state, self._detail = "offline", "closed"
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def state(self) -> tuple[PeripheralState, str | None]:
-        return self._state, self._detail
+    def _require_library(self) -> None:
+        import evdev  # noqa: F401  (fail here, not at import, on hosts without evdev)
 
     def on_scan(self, callback: Callable[[str], None]) -> None:
         self._callbacks.append(callback)

@@ -11,62 +11,27 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import threading
-from collections.abc import Callable
 
 import structlog
 
 from edge.core.hid_pos_scale import parse_report, split_reports
-from edge.core.readings import WeightReading
-from edge.core.scale_dialect import ReadingFilter
-from edge.devices.base import PeripheralState, Scale
+from edge.devices.threaded import RETRY_S, ThreadedScale
 from edge.profiles import ScaleProfile
 
 log = structlog.get_logger(__name__)
 
-RETRY_S = 1.0
-_OFFLINE = WeightReading(grams=None, stable=False, error="offline")
 
-
-class HidPosScale(Scale):
+class HidPosScale(ThreadedScale):
     def __init__(self, name: str, path: str, profile: ScaleProfile) -> None:
-        super().__init__(name)
+        super().__init__(name, profile.min_change_g, profile.emit_motion)
         self.path = path
         self.profile = profile
-        self._callbacks: list[Callable[[WeightReading], None]] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._fd = -1
         self._buffer = b""
-        self._state: PeripheralState = "offline"
-        self._detail: str | None = "not opened"
-        self._filter = ReadingFilter(profile.min_change_g, profile.emit_motion)
         self.reports = 0
 
-    def open(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scale-{self.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+    def _release(self) -> None:
         self._close_fd()
-        self._state, self._detail = "offline", "closed"
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def state(self) -> tuple[PeripheralState, str | None]:
-        return self._state, self._detail
-
-    def on_reading(self, callback: Callable[[WeightReading], None]) -> None:
-        self._callbacks.append(callback)
 
     def zero(self) -> None:
         log.warning("scale_command_unsupported", scale=self.name, command="zero",
@@ -127,17 +92,3 @@ class HidPosScale(Scale):
             self._state, self._detail = "ok", None
         if self._filter.accept(reading):
             self._emit(reading)
-
-    def _set_offline(self, detail: str) -> None:
-        first = self._state != "offline" or self._filter.last_error != "offline"
-        self._state, self._detail = "offline", detail
-        if first:
-            self._filter.last_error = "offline"
-            self._emit(_OFFLINE)
-
-    def _emit(self, reading: WeightReading) -> None:
-        for callback in list(self._callbacks):
-            try:
-                callback(reading)
-            except Exception:
-                log.exception("scale_callback_failed", scale=self.name)

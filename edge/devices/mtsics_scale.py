@@ -14,77 +14,43 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import queue
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import structlog
 
 from edge.core.mtsics import parse_response, parse_weight
-from edge.core.readings import ScaleError, WeightReading
-from edge.devices.base import PeripheralState, Scale
+from edge.core.readings import WeightReading
+from edge.devices.threaded import RETRY_S, ThreadedScale
 from edge.profiles import ScaleProfile
 
 log = structlog.get_logger(__name__)
 
-RETRY_S = 1.0
-_OFFLINE = WeightReading(grams=None, stable=False, error="offline")
 
-
-class MtSicsScale(Scale):
+class MtSicsScale(ThreadedScale):
     def __init__(self, name: str, port: str, profile: ScaleProfile) -> None:
-        super().__init__(name)
+        super().__init__(name, profile.min_change_g, profile.emit_motion)
         self.port = port
         self.profile = profile
-        self._callbacks: list[Callable[[WeightReading], None]] = []
         self._commands: queue.Queue[str] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._serial: Any = None
-        self._state: PeripheralState = "offline"
-        self._detail: str | None = "not opened"
-        self._last_grams: float | None = None
-        self._last_error: ScaleError | None = None
-        self._in_motion = False
         self._net = False
         self._timeouts = 0
         self.serial_number: str | None = None
 
-    # --- port ----------------------------------------------------------------------------
+    def _require_library(self) -> None:
+        import serial  # noqa: F401  (only hosts with a scale need pyserial)
 
-    def open(self) -> None:
-        import serial  # noqa: F401  (lazy: only hosts with a scale need pyserial)
-
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scale-{self.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+    def _release(self) -> None:
         self._close_port()
-        self._state, self._detail = "offline", "closed"
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def state(self) -> tuple[PeripheralState, str | None]:
-        return self._state, self._detail
-
-    def on_reading(self, callback: Callable[[WeightReading], None]) -> None:
-        self._callbacks.append(callback)
 
     def zero(self) -> None:
         self._commands.put("Z")
 
     def tare(self) -> None:
         self._commands.put("T")
+
+    # --- port ----------------------------------------------------------------------------
 
     def _open_port(self) -> bool:
         import serial
@@ -160,8 +126,7 @@ class MtSicsScale(Scale):
         if self._state != "ok":
             log.info("scale_online", scale=self.name, port=self.port)
             self._state, self._detail = "ok", None
-            self._last_error = None
-            self._last_grams = None  # report the weight again after coming back
+            self._filter.reset()  # report the weight again after coming back
 
     def _dispatch(self, command: str, line: bytes) -> None:
         answer = parse_response(line)
@@ -183,36 +148,6 @@ class MtSicsScale(Scale):
         except (IndexError, ValueError):
             return 0.0
 
-    # --- debounce ------------------------------------------------------------------------
-
     def _handle(self, reading: WeightReading) -> None:
-        if reading.error is None and reading.grams is not None:
-            changed = (self._last_error is not None or self._last_grams is None
-                       or abs(reading.grams - self._last_grams) >= self.profile.min_change_g
-                       or (self._in_motion and self.profile.emit_motion))
-            self._last_error = None
-            self._in_motion = False
-            if changed:
-                self._last_grams = reading.grams
-                self._emit(reading)
-        elif reading.error == "motion":
-            if self.profile.emit_motion and not self._in_motion:
-                self._emit(reading)
-            self._in_motion = True
-        elif reading.error != self._last_error:
-            self._last_error = reading.error
+        if self._filter.accept(reading):
             self._emit(reading)
-
-    def _set_offline(self, detail: str) -> None:
-        if self._state != "offline" or self._last_error != "offline":
-            self._state, self._detail = "offline", detail
-            self._last_error = "offline"
-            self._emit(_OFFLINE)
-
-    def _emit(self, reading: WeightReading) -> None:
-        log.debug("scale_reading", scale=self.name, grams=reading.grams, error=reading.error)
-        for callback in list(self._callbacks):
-            try:
-                callback(reading)
-            except Exception:
-                log.exception("scale_callback_failed", scale=self.name)

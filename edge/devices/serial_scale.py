@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -24,16 +22,12 @@ import structlog
 from edge.core.adam import Adam
 from edge.core.cas_continuous import CasContinuous
 from edge.core.nci_scp12 import NciScp12
-from edge.core.readings import WeightReading
-from edge.core.scale_dialect import Dialect, ReadingFilter
+from edge.core.scale_dialect import Dialect
 from edge.core.toledo8217 import Toledo8217
-from edge.devices.base import PeripheralState, Scale
+from edge.devices.threaded import RETRY_S, ThreadedScale
 from edge.profiles import ScaleProfile
 
 log = structlog.get_logger(__name__)
-
-RETRY_S = 1.0
-_OFFLINE = WeightReading(grams=None, stable=False, error="offline")
 
 
 def dialect_for(profile: ScaleProfile) -> Dialect:
@@ -50,51 +44,24 @@ def dialect_for(profile: ScaleProfile) -> Dialect:
     raise ValueError(f"no serial dialect {profile.dialect!r}")
 
 
-class SerialScale(Scale):
+class SerialScale(ThreadedScale):
     def __init__(self, name: str, port: str, profile: ScaleProfile,
                  dialect: Dialect | None = None) -> None:
-        super().__init__(name)
+        super().__init__(name, profile.min_change_g, profile.emit_motion)
         self.port = port
         self.profile = profile
         self.dialect = dialect or dialect_for(profile)
-        self._callbacks: list[Callable[[WeightReading], None]] = []
         self._commands: queue.Queue[bytes] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._serial: Any = None
         self._buffer = b""
-        self._state: PeripheralState = "offline"
-        self._detail: str | None = "not opened"
-        self._filter = ReadingFilter(profile.min_change_g, profile.emit_motion)
         self._silent = 0
         self.frames = 0  # frames read, for tests and diagnostics
 
-    def open(self) -> None:
-        import serial  # noqa: F401  (lazy: only hosts with a scale need pyserial)
+    def _require_library(self) -> None:
+        import serial  # noqa: F401  (only hosts with a scale need pyserial)
 
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scale-{self.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+    def _release(self) -> None:
         self._close_port()
-        self._state, self._detail = "offline", "closed"
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def state(self) -> tuple[PeripheralState, str | None]:
-        return self._state, self._detail
-
-    def on_reading(self, callback: Callable[[WeightReading], None]) -> None:
-        self._callbacks.append(callback)
 
     def zero(self) -> None:
         self._queue(self.dialect.zero_request, "zero")
@@ -229,21 +196,6 @@ class SerialScale(Scale):
             self._state, self._detail = "ok", None
         if self._filter.accept(reading):
             self._emit(reading)
-
-    def _set_offline(self, detail: str) -> None:
-        first = self._state != "offline" or self._filter.last_error != "offline"
-        self._state, self._detail = "offline", detail
-        if first:
-            self._filter.last_error = "offline"
-            self._emit(_OFFLINE)
-
-    def _emit(self, reading: WeightReading) -> None:
-        log.debug("scale_reading", scale=self.name, grams=reading.grams, error=reading.error)
-        for callback in list(self._callbacks):
-            try:
-                callback(reading)
-            except Exception:
-                log.exception("scale_callback_failed", scale=self.name)
 
 
 class Toledo8217Scale(SerialScale):

@@ -15,6 +15,7 @@ from edge.devices.escpos_printer import EscposPrinter
 from edge.profiles import PrinterProfile
 
 CUT_COMMANDS = (b"\x1dV\x00", b"\x1dV\x01", b"\x1dVA", b"\x1dVB")
+ESCPOS_STATUS_QUERY = b"\x10\x04"  # DLE EOT n: real-time status (n=1 printer, n=4 paper)
 
 
 class PrinterCapture:
@@ -70,7 +71,9 @@ class Tcp9100Capture:
     """Accepts raw print jobs on 127.0.0.1; each connection is one job.
 
     It answers ZPL's ``~HS`` host status query like a Zebra printer, with the flags set in
-    ``paper_out``, ``paused`` and ``head_open`` (the query bytes are not kept in the job).
+    ``paper_out``, ``paused`` and ``head_open`` (the query bytes are not kept in the job),
+    and ESC/POS real-time status queries (``DLE EOT 1`` printer, ``DLE EOT 4`` paper sensor)
+    sent before any job data, with ``paused`` as offline and ``paper_out``.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -105,12 +108,22 @@ class Tcp9100Capture:
                     if not chunk:
                         break
                     data += chunk
+                    while data.startswith(ESCPOS_STATUS_QUERY) and len(data) >= 3:
+                        conn.sendall(self._escpos_status(data[2]))
+                        data = data[3:]
                     while HOST_STATUS_QUERY in data:
                         data = data.replace(HOST_STATUS_QUERY, b"", 1)
                         conn.sendall(format_host_status(self.paper_out, self.paused,
                                                         self.head_open))
             with self._lock:
                 self.jobs.append(bytes(data))
+
+    def _escpos_status(self, n: int) -> bytes:
+        """Status byte as an Epson TM answers: bits 1 and 4 always set (0x12); n=1: bit 3
+        offline; n=4: bits 2-3 paper near end, bits 5-6 paper end."""
+        if n == 4:
+            return bytes([0x12 | (0x6C if self.paper_out else 0)])
+        return bytes([0x12 | (0x08 if self.paused or self.paper_out else 0)])
 
     def output(self) -> bytes:
         with self._lock:
