@@ -11,15 +11,7 @@ import re
 from dataclasses import dataclass
 
 from edge.core.readings import ScaleError, WeightReading
-
-GRAMS_PER_UNIT: dict[str, float] = {
-    "g": 1.0,
-    "kg": 1000.0,
-    "mg": 0.001,
-    "lb": 453.59237,
-    "oz": 28.349523125,
-    "ct": 0.2,
-}
+from edge.core.scale_dialect import to_grams
 
 _ERROR_FRAMES: dict[str, ScaleError] = {"ES": "syntax", "ET": "transmission", "EL": "logical"}
 _STATUS_ERRORS: dict[str, ScaleError] = {
@@ -113,11 +105,6 @@ def _weight(args: tuple[str, ...]) -> tuple[float, str, bool] | None:
     unit = fields[1]
     net = any(f.upper() in ("N", "NET") for f in fields[2:])
     return value, unit, net
-
-
-def to_grams(value: float, unit: str) -> float | None:
-    factor = GRAMS_PER_UNIT.get(unit.lower())
-    return None if factor is None else round(value * factor, 6)
 
 
 def parse_weight(line: bytes) -> WeightReading:

@@ -24,8 +24,8 @@ from edge.core.hid_pos_scale import parse_report, split_reports
 from edge.core.mtsics import parse_weight
 from edge.core.readings import WeightReading
 from edge.core.scale_dialect import Dialect, split_lines
-from edge.core.zpl import HOST_STATUS_QUERY, parse_host_status
 from edge.devices.serial_scale import dialect_for
+from edge.devices.zpl_printer import query_host_status
 from edge.errors import ConfigError
 from edge.profiles import ScaleProfile, ScannerProfile, SerialSettings, load_profile
 
@@ -332,19 +332,8 @@ def _zpl_status(host: str, port: int, timeout: float) -> tuple[bool, str]:
         conn = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
         return False, f"offline: {host}:{port}: {_explain(exc)}"
-    answer, status = b"", None
     with conn:
-        deadline = time.monotonic() + timeout
-        try:
-            conn.sendall(HOST_STATUS_QUERY)
-            while status is None and time.monotonic() < deadline:
-                chunk = conn.recv(1024)
-                if not chunk:
-                    break
-                answer += chunk
-                status = parse_host_status(answer)
-        except OSError:  # TimeoutError, reset: the answer stays missing
-            pass
+        status = query_host_status(conn, timeout)
     if status is None:
         return False, "reachable, but no answer to the host status query (~HS)"
     problem = status.problem

@@ -100,19 +100,7 @@ class ZplPrinter(Printer):
             raise PrinterError(f"printer {self.name}: offline ({self._detail})") from exc
 
     def _status(self, conn: socket.socket) -> HostStatus:
-        try:
-            conn.sendall(HOST_STATUS_QUERY)
-            answer = b""
-            deadline = time.monotonic() + self.timeout
-            status = None
-            while status is None and time.monotonic() < deadline:
-                chunk = conn.recv(1024)
-                if not chunk:
-                    break
-                answer += chunk
-                status = parse_host_status(answer)
-        except OSError as exc:
-            status, answer = None, str(exc).encode()
+        status = query_host_status(conn, self.timeout)
         if status is None:
             self._state, self._detail = "offline", "no answer to ~HS"
             raise PrinterError(f"printer {self.name}: offline (no host status)")
@@ -122,3 +110,22 @@ class ZplPrinter(Printer):
             raise PrinterError(f"printer {self.name}: {problem}")
         self._state, self._detail = "ok", None
         return status
+
+
+def query_host_status(conn: socket.socket, timeout: float) -> HostStatus | None:
+    """Send ``~HS`` and read until a whole answer parses; None when none came in time."""
+    answer = b""
+    deadline = time.monotonic() + timeout
+    try:
+        conn.sendall(HOST_STATUS_QUERY)
+        while time.monotonic() < deadline:
+            chunk = conn.recv(1024)
+            if not chunk:
+                return None
+            answer += chunk
+            status = parse_host_status(answer)
+            if status is not None:
+                return status
+    except OSError:  # a timeout or a reset: no answer
+        pass
+    return None
