@@ -100,7 +100,10 @@ def split_lines(buffer: bytes, limit: int = 256) -> tuple[list[bytes], bytes]:
 class ReadingFilter:
     """Debounce: pass stable readings that moved by ``min_change_g`` and each error once.
 
-    Motion is passed once per movement when ``emit_motion`` is set.
+    The first stable reading after motion is always passed: a parcel swapped for one of the
+    same weight (two identical orders packed back to back) is a new weighing even though
+    the figure barely moved. Motion itself is passed once per movement when ``emit_motion``
+    is set.
     """
 
     min_change_g: float = 2.0
@@ -115,10 +118,16 @@ class ReadingFilter:
         self.in_motion = False
 
     def accept(self, r: WeightReading) -> bool:
+        moving = r.error == "motion" or (r.error is None and r.grams is not None
+                                         and not r.stable)
+        if moving:  # some dialects send a moving weight as a figure with a motion flag
+            first = not self.in_motion
+            self.in_motion = True
+            return self.emit_motion and first
         if r.error is None and r.grams is not None:
             changed = (self.last_error is not None or self.last_grams is None
                        or abs(r.grams - self.last_grams) >= self.min_change_g
-                       or (self.in_motion and self.emit_motion))
+                       or self.in_motion)
             self.last_error = None
             self.in_motion = False
             if changed:
@@ -126,10 +135,6 @@ class ReadingFilter:
             return changed
         if r.error is None:  # an acknowledgement frame: nothing to report
             return False
-        if r.error == "motion":
-            first = not self.in_motion
-            self.in_motion = True
-            return self.emit_motion and first
         if r.error != self.last_error:
             self.last_error = r.error
             return True

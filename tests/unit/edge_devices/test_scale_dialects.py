@@ -154,3 +154,17 @@ def test_filter_emits_stable_changes_and_each_error_once() -> None:
     assert [f.accept(over), f.accept(over)] == [True, False]
     assert f.accept(WeightReading(grams=5.5, stable=True))  # back after an error
     assert not f.accept(WeightReading(grams=None, stable=False))  # an acknowledgement
+
+
+def test_filter_reports_a_parcel_swapped_for_one_of_the_same_weight() -> None:
+    f = ReadingFilter(min_change_g=2.0)
+    motion = WeightReading(grams=None, stable=False, error="motion")
+    readings = [WeightReading(grams=401.3, stable=True), motion, motion,
+                WeightReading(grams=400.6, stable=True), WeightReading(grams=400.6, stable=True)]
+    assert [f.accept(r) for r in readings] == [True, False, False, True, False]
+
+
+def test_filter_treats_a_moving_figure_as_motion() -> None:
+    f = ReadingFilter(min_change_g=2.0)
+    moving = WeightReading(grams=250.0, stable=False)  # e.g. NCI SCP-12 with its motion bit
+    assert [f.accept(moving), f.accept(WeightReading(grams=251.0, stable=True))] == [False, True]
