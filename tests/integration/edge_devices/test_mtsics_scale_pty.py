@@ -62,18 +62,20 @@ def test_motion_then_one_stable_reading(rig: tuple[MtSicsScale, list[WeightReadi
     assert "SI" in sim.commands
 
 
-def test_small_changes_are_debounced(rig: tuple[MtSicsScale, list[WeightReading]],
-                                     sim: ScaleSimulator) -> None:
+def test_small_drift_is_debounced_but_a_new_parcel_is_reported(
+        rig: tuple[MtSicsScale, list[WeightReading]], sim: ScaleSimulator) -> None:
     _, readings = rig
     sim.place(500.0)
     assert wait_for(lambda: 500.0 in stable(readings))
-    sim.place(501.0)  # below min_change_g (2 g)
-    sim.place(501.0)
+    settle_s, sim.settle_s = sim.settle_s, 0.0
+    sim.place(501.0)  # drifts below min_change_g (2 g) with no motion: not a new weighing
     polls = len(sim.commands)
     assert wait_for(lambda: len(sim.commands) > polls + 15)
     assert stable(readings) == [0.0, 500.0]
-    sim.place(510.0)
-    assert wait_for(lambda: 510.0 in stable(readings))
+    sim.settle_s = settle_s
+    sim.place(500.5)  # a parcel of about the same weight put on: motion, then a new reading
+    assert wait_for(lambda: 500.5 in stable(readings))
+    assert stable(readings) == [0.0, 500.0, 500.5]
 
 
 def test_overload_reported_once_then_recovers(rig: tuple[MtSicsScale, list[WeightReading]],
