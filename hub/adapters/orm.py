@@ -235,4 +235,5 @@ def start_mappers() -> None:
     start_mappers.done = True  # type: ignore[attr-defined]
 from hub.adapters import orm_channels  # noqa: E402, F401  (sales channel tables)
 from hub.adapters import orm_couriers as _orm_couriers  # noqa: E402,F401
+from hub.adapters import orm_customer as _orm_customer  # noqa: E402,F401
 from hub.adapters import orm_printers as _orm_printers  # noqa: E402,F401
