@@ -29,7 +29,7 @@ from hub.service_layer.channels.push_dispatcher import ChannelPushDispatcher
 from hub.service_layer.channels.workers import push_clients
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
-from hub.service_layer.handlers import catalogue, customer, devices, orders
+from hub.service_layer.handlers import catalogue, customer, devices, orders, returns
 from hub.service_layer.handlers import couriers as courier_handlers
 from hub.service_layer.messagebus import MessageBus
 from hub.service_layer.unit_of_work import UnitOfWork
@@ -59,6 +59,13 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     customer.RequestReviews: customer.request_reviews,
     customer.OptOut: customer.opt_out,
     customer.OptIn: customer.opt_in,
+    returns.RecordComplaint: returns.record_complaint,
+    returns.OfferSolution: returns.offer_solution,
+    returns.AuthoriseReturn: returns.authorise_return,
+    returns.ReceiveReturn: returns.receive_return,
+    returns.InspectReturn: returns.inspect_return,
+    returns.IssueRefund: returns.issue_refund,
+    returns.CreateReplacement: returns.create_replacement,
 }
 
 

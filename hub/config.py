@@ -114,3 +114,9 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="deliveries older than after + window are not asked")
     review_url: str | None = Field(default=None,
                                    description="review page, with {order_ref} and {order_id}")
+    # --- refunds (hub/service_layer/refunds.py) ---
+    stripe_api_key: SecretStr | None = Field(
+        default=None, description="secret key for refunds of orders paid through Stripe")
+    stripe_api_base: str = "https://api.stripe.com"
+    return_ship_to: dict[str, Any] = Field(
+        default_factory=dict, description="JSON address returns are sent to; default ship_from")

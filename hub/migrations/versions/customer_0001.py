@@ -1,4 +1,4 @@
-"""customer messages and opt-outs
+"""customer messages, opt-outs, complaints, returns and refunds
 
 Revision ID: customer_0001
 Revises: 0001
@@ -44,6 +44,57 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "complaints",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("photos", sa.JSON(), nullable=False),
+        sa.Column("cause", sa.JSON(), nullable=False),
+        sa.Column("solution", sa.String(length=16), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
+    )
+    op.create_index(op.f("ix_complaints_order_id"), "complaints", ["order_id"])
+    op.create_table(
+        "returns",
+        sa.Column("rma", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("complaint_id", sa.String(length=40), nullable=True),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("courier", sa.String(length=32), nullable=True),
+        sa.Column("tracking_number", sa.String(length=64), nullable=True),
+        sa.Column("cause", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("received_by", sa.String(length=100), nullable=True),
+        sa.Column("inspected_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("rma", name=op.f("pk_returns")),
+    )
+    op.create_index(op.f("ix_returns_order_id"), "returns", ["order_id"])
+    op.create_table(
+        "refunds",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("rma", sa.String(length=40), nullable=True),
+        sa.Column("complaint_id", sa.String(length=40), nullable=True),
+        sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("provider_ref", sa.String(length=100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
+        sa.UniqueConstraint("rma", name=op.f("uq_refunds_rma")),
+    )
+    op.create_index(op.f("ix_refunds_order_id"), "refunds", ["order_id"])
+
+
 def downgrade() -> None:
+    op.drop_table("refunds")
+    op.drop_table("returns")
+    op.drop_table("complaints")
     op.drop_table("message_opt_outs")
     op.drop_table("customer_messages")
