@@ -17,8 +17,10 @@ from hub.service_layer import customer_messages as messages
 from hub.service_layer.context import HubContext
 from hub.service_layer.unit_of_work import UnitOfWork
 
-# anything after delivery that says the customer was not happy
-UNHAPPY_STEPS = frozenset({Step.COMPLAINT, Step.SOLUTION, Step.RETURN, Step.REPLACEMENT})
+# anything after delivery that says the customer was not happy (a replacement order itself,
+# marked "replacement_of", can still be perfect)
+UNHAPPY_STEPS = frozenset({Step.COMPLAINT, Step.SOLUTION, Step.RETURN})
+UNHAPPY_NAMES = frozenset({"replacement_created"})
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def is_perfect(uow: UnitOfWork, order_id: str, promised_by: datetime | None) -> 
     """POP's verdict (complete, on time, undamaged, right documents) and no complaint,
     return or replacement of any kind."""
     timeline = list(uow.repo.timeline(order_id))
-    if any(event.step in UNHAPPY_STEPS for event in timeline):
+    if any(event.step in UNHAPPY_STEPS or event.name in UNHAPPY_NAMES for event in timeline):
         return False
     return judge(order_id, timeline, promised_by).perfect
 
