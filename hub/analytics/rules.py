@@ -94,7 +94,7 @@ DEFAULT_RULES = Rules(
         (Match("pick_task_refused"), "task_refused"),
     ),
     not_errors=frozenset({OK, "payment_pending", "payment_failed", "payment_refunded",
-                          "opted_out", "no_address", "replaced", "written_off"}),
+                          "replaced", "written_off"}),
     work_started=(Match("pick_started"), Match("pack_started")),
     expected=(
         Requirement("label_without_pack_check",

@@ -166,7 +166,9 @@ def deliver(uow: UnitOfWork, ctx: HubContext, notifier: Notifier, row: Any) -> b
         uow.session.execute(update(customer_messages).where(where).values(status="suppressed",
                                                                           last_error=outcome))
         uow.repo.mark_outbox(row.id, now)
-        _record(uow, ctx, message.order_id, template, "customer_message_suppressed", outcome)
+        # not a mistake of the process: the outcome stays ok, the reason says why
+        _record(uow, ctx, message.order_id, template, "customer_message_suppressed",
+                reason=outcome)
         return True
     try:
         notifier.send(template, to, context)

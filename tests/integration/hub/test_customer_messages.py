@@ -205,7 +205,7 @@ def test_opted_out_address_gets_nothing(sqlite_url: str, smtp: SmtpServer) -> No
         with hub.uow() as uow:
             [skipped] = [e for e in uow.repo.timeline(opted)
                          if e.name == "customer_message_suppressed"]
-        assert skipped.outcome == "opted_out"
+        assert skipped.details["reason"] == "opted_out"
         assert "customer_notified" not in timeline_names(hub, opted)
     finally:
         hub.stop()
