@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_s: float = Field(default=20.0, gt=0)
+    smtp_ca_file: str | None = Field(
+        default=None, description="CA bundle that signs the SMTP server's certificate (a "
+                                  "private relay); none trusts the system's CAs")
     message_from: str = Field(default="Fulfil <orders@localhost>",
                               description="From: of customer messages")
     message_reply_to: str | None = None

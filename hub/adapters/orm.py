@@ -195,6 +195,7 @@ outbox = Table(
     Column("dispatched_at", TS),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
+    Column("not_before", TS),  # a failed send waits for its retry time (backoff)
     Index("ix_outbox_pending", "dispatched_at", "id"),
 )
 

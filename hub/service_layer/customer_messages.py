@@ -180,11 +180,11 @@ def deliver(uow: UnitOfWork, ctx: HubContext, notifier: Notifier, row: Any) -> b
             uow.repo.mark_outbox(row.id, now, error=str(exc))
             _record(uow, ctx, message.order_id, template, "customer_message_failed",
                     "delivery_failed", error=str(exc)[:500], attempts=attempts)
-        else:
+        else:  # the outbox row waits for its retry time; other rows go on meanwhile
+            retry_at = now + backoff(ctx, attempts)
             uow.session.execute(update(customer_messages).where(where).values(
-                attempts=attempts, last_error=str(exc)[:2000],
-                next_attempt_at=now + backoff(ctx, attempts)))
-            uow.repo.mark_outbox(row.id, None, error=str(exc))
+                attempts=attempts, last_error=str(exc)[:2000], next_attempt_at=retry_at))
+            uow.repo.mark_outbox(row.id, None, error=str(exc), not_before=retry_at)
         log.warning("customer_message_failed", template=template, key=key,
                     attempts=attempts, error=str(exc))
         return True

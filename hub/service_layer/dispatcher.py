@@ -69,7 +69,8 @@ class OutboxDispatcher:
     def dispatch_once(self) -> int:
         sent = 0
         with self.uow_factory() as uow:
-            for row in uow.repo.pending_outbox(self.batch, CHANNEL_PUSH_KINDS):
+            for row in uow.repo.pending_outbox(self.batch, CHANNEL_PUSH_KINDS,
+                                               self.ctx.now()):
                 if row.kind == "mqtt":
                     ok = self._publish(row.topic, row.payload)
                     if not ok:

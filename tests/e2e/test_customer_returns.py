@@ -85,12 +85,12 @@ def site(database_url: str) -> Iterator[Site]:
         name = f"ret{uuid.uuid4().hex[:8]}"
         hub = bootstrap(Settings(
             database_url=database_url, site=name, embedded_broker_port=0,
-            smtp_host=smtp.host, smtp_port=smtp.port, smtp_username=USER,
-            smtp_password=PASSWORD, message_from="Shop <orders@shop.example>",  # type: ignore[arg-type]
+            smtp_host=smtp.host, smtp_port=smtp.port, smtp_ca_file=smtp.ca_file,
+            smtp_username=USER, smtp_password=PASSWORD,  # type: ignore[arg-type]
+            message_from="Shop <orders@shop.example>",
             tracking_urls={"manual": "https://shop.example/track/{tracking_number}"},
-            ship_from={"name": "Dock", "line1": "1 Way", "city": "Leeds", "country": "GB"}))
-        hub.notifier.tls_context = smtp.client_tls  # type: ignore[attr-defined]
-        hub.start_messaging()
+            ship_from={"name": "Dock", "line1": "1 Way", "city": "Leeds", "country": "GB"}),
+            start_messaging=True)
         server = ApiServer(create_app(hub), "127.0.0.1", free_port())
         server.start()
         with hub.uow() as uow:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import email
 import email.policy
 import ssl
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import trustme
@@ -27,7 +29,7 @@ USER, PASSWORD = "shop", "s3cret"
 class SmtpServer:
     host: str
     port: int
-    client_tls: ssl.SSLContext
+    ca_file: str  # the test CA, for the hub's smtp_ca_file
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     refuse_next: int = 0  # answer this many DATA commands with 451
     refused: int = 0
@@ -74,9 +76,10 @@ def smtp_server() -> Iterator[SmtpServer]:
     ca = trustme.CA()
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_tls)
-    client_tls = ssl.create_default_context()
-    ca.configure_trust(client_tls)
-    state = SmtpServer("127.0.0.1", free_port(), client_tls)
+    folder = tempfile.TemporaryDirectory()
+    ca_file = Path(folder.name) / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    state = SmtpServer("127.0.0.1", free_port(), str(ca_file))
     controller = Controller(state, hostname=state.host, port=state.port,
                             tls_context=server_tls, require_starttls=True,
                             auth_required=True, authenticator=state.authenticate)
@@ -85,3 +88,4 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield state
     finally:
         controller.stop()
+        folder.cleanup()

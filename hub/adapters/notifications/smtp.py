@@ -50,7 +50,8 @@ class SmtpNotifier(Notifier):
                    username=settings.smtp_username, password=password,
                    timeout_s=settings.smtp_timeout_s, reply_to=settings.message_reply_to,
                    ops_email=settings.ops_email, templates_dir=settings.message_templates_dir,
-                   default_language=settings.message_default_language)
+                   default_language=settings.message_default_language,
+                   tls_context=ssl.create_default_context(cafile=settings.smtp_ca_file))
 
     def build(self, template: str, to: str, context: dict[str, Any]) -> EmailMessage:
         rendered = render(template, context, channel=context.get("channel") or "default",

@@ -1,4 +1,4 @@
-"""customer messages, opt-outs, complaints, returns and refunds
+"""customer messages, opt-outs, complaints, returns and refunds; outbox retry time
 
 Revision ID: customer_0001
 Revises: 0001
@@ -90,9 +90,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("rma", name=op.f("uq_refunds_rma")),
     )
     op.create_index(op.f("ix_refunds_order_id"), "refunds", ["order_id"])
+    with op.batch_alter_table("outbox") as batch:  # retry time of a failed send (backoff)
+        batch.add_column(sa.Column("not_before", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("not_before")
     op.drop_table("refunds")
     op.drop_table("returns")
     op.drop_table("complaints")

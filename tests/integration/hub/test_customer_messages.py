@@ -37,12 +37,12 @@ def live_hub(database_url: str, smtp: SmtpServer, **settings: Any) -> Hub:
     values: dict[str, Any] = dict(
         database_url=database_url, site="test", embedded_broker_port=0,
         smtp_host=smtp.host, smtp_port=smtp.port, smtp_username=USER, smtp_password=PASSWORD,
+        smtp_ca_file=smtp.ca_file,
         message_from=SENDER, shop_name="Tea & Mugs", message_backoff_s=0.05,
         message_backoff_max_s=0.2, tracking_urls={"manual": TRACK},
         review_request_after_days=3)
     values.update(settings)
     hub = bootstrap(Settings(**values), start_messaging=False)
-    hub.notifier.tls_context = smtp.client_tls  # type: ignore[attr-defined]
     for sku in SKUS:
         hub.handle(commands.AddSku(*sku))
     for location in LOCATIONS:
@@ -207,5 +207,29 @@ def test_opted_out_address_gets_nothing(sqlite_url: str, smtp: SmtpServer) -> No
                          if e.name == "customer_message_suppressed"]
         assert skipped.details["reason"] == "opted_out"
         assert "customer_notified" not in timeline_names(hub, opted)
+    finally:
+        hub.stop()
+
+
+def test_a_message_waiting_for_its_retry_holds_nothing_up(sqlite_url: str,
+                                                          smtp: SmtpServer) -> None:
+    smtp.refuse_next = 1
+    hub = live_hub(sqlite_url, smtp, message_backoff_s=3600.0, message_backoff_max_s=3600.0)
+    try:
+        first, _ = hub.handle(new_order("W-500"))
+        deadline = time.monotonic() + 30
+        while smtp.refused == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        hub.handle(new_order("W-501"))
+        [message] = smtp.wait_for(1)
+        assert message["Subject"] == "Your order W-501 is confirmed"
+        time.sleep(1.0)  # several outbox passes: the first is not tried again before its time
+        assert smtp.refused == 1 and len(smtp.messages()) == 1
+        with hub.uow() as uow:
+            row = uow.session.execute(select(customer_messages).where(
+                customer_messages.c.order_id == first)).one()
+            assert uow.repo.outbox_depth() == 1
+        assert (row.status, row.attempts) == ("queued", 1)
+        assert "451" in row.last_error
     finally:
         hub.stop()
