@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         default=None, description="folder <channel>/<language>/<name>.{subject,txt,html}.j2 "
                                   "searched before the shipped templates")
     message_default_language: str = "en"
+    channels_that_message: list[str] = Field(
+        default_factory=list, description='JSON: channels that message their buyers themselves '
+        '(e.g. ["amazon", "ebay"]); their orders get no e-mail from the hub')
     message_max_attempts: int = Field(default=8, ge=1,
                                       description="SMTP tries before a message is given up")
     message_backoff_s: float = Field(default=30.0, ge=0,

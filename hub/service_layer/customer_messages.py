@@ -161,8 +161,13 @@ def deliver(uow: UnitOfWork, ctx: HubContext, notifier: Notifier, row: Any) -> b
     if next_at is not None and next_at > now:
         return False
     where = customer_messages.c.key == key
-    if not to or is_opted_out(uow, to):
-        outcome = "opted_out" if to else "no_address"
+    if message.channel in ctx.settings.channels_that_message:
+        outcome: str | None = "channel_messages_customer"
+    elif not to:
+        outcome = "no_address"
+    else:
+        outcome = "opted_out" if is_opted_out(uow, to) else None
+    if outcome is not None:
         uow.session.execute(update(customer_messages).where(where).values(status="suppressed",
                                                                           last_error=outcome))
         uow.repo.mark_outbox(row.id, now)

@@ -52,8 +52,9 @@ def live_hub(database_url: str, smtp: SmtpServer, **settings: Any) -> Hub:
     return hub
 
 
-def new_order(ref: str, email: str = "ada@example.com", **ship_to: str) -> commands.CreateOrder:
-    return commands.CreateOrder(channel="web", channel_ref=ref,
+def new_order(ref: str, email: str = "ada@example.com", channel: str = "web",
+              **ship_to: str) -> commands.CreateOrder:
+    return commands.CreateOrder(channel=channel, channel_ref=ref,
                                 lines=[commands.NewLine("MUG", 1)],
                                 ship_to={**ADDRESS, **ship_to}, payment_status="paid",
                                 customer_email=email)
@@ -189,11 +190,13 @@ def test_gives_up_after_max_attempts(sqlite_url: str, smtp: SmtpServer) -> None:
         hub.stop()
 
 
-def test_opted_out_address_gets_nothing(sqlite_url: str, smtp: SmtpServer) -> None:
-    hub = live_hub(sqlite_url, smtp)
+def test_opted_out_and_self_messaging_channels_get_nothing(sqlite_url: str,
+                                                          smtp: SmtpServer) -> None:
+    hub = live_hub(sqlite_url, smtp, channels_that_message=["amazon"])
     try:
         assert hub.handle(customer.OptOut("Bob@Example.com", "asked by phone")) is True
         opted, _ = hub.handle(new_order("W-400", email="bob@example.com"))
+        marketplace, _ = hub.handle(new_order("A-400", channel="amazon"))
         hub.handle(new_order("W-401", email="eva@example.de", country="DE",
                              name="Eva Braun-Schmidt"))
         [message] = smtp.wait_for(1)
@@ -205,7 +208,10 @@ def test_opted_out_address_gets_nothing(sqlite_url: str, smtp: SmtpServer) -> No
         with hub.uow() as uow:
             [skipped] = [e for e in uow.repo.timeline(opted)
                          if e.name == "customer_message_suppressed"]
+            [by_channel] = [e for e in uow.repo.timeline(marketplace)
+                            if e.name == "customer_message_suppressed"]
         assert skipped.details["reason"] == "opted_out"
+        assert by_channel.details["reason"] == "channel_messages_customer"
         assert "customer_notified" not in timeline_names(hub, opted)
     finally:
         hub.stop()

@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from hub.adapters.orm import metadata
 from hub.adapters.orm_customer import customer_messages
@@ -19,6 +20,7 @@ from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.domain import commands
 from hub.domain.timeline import Step
+from hub.entrypoints import cli
 from hub.entrypoints.api.app import create_app
 from hub.service_layer.api_keys import create_key
 from hub.service_layer.handlers import customer
@@ -140,7 +142,10 @@ def test_review_requests_only_for_perfect_orders(hub: Hub) -> None:
             if order_id == late:
                 item.promised_by = delivered_at - timedelta(days=1)
         uow.commit()
-    assert hub.handle(customer.RequestReviews()) == [perfect]
+    result = CliRunner().invoke(cli.app, ["request-reviews"], env={
+        "FULFIL_DATABASE_URL": hub.settings.database_url,
+        "FULFIL_REVIEW_URL": "https://reviews.example/{order_ref}"})
+    assert result.exit_code == 0 and "1 review request(s) queued" in result.output, result.output
     assert hub.handle(customer.RequestReviews()) == []
     with hub.uow() as uow:
         [context] = uow.session.scalars(select(customer_messages.c.context).where(
