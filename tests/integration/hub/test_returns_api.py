@@ -20,7 +20,7 @@ from hub.config import Settings
 from hub.domain import channel_commands, commands
 from hub.entrypoints.api.app import create_app
 from hub.service_layer.api_keys import create_key
-from tests.integration.couriers.flow import event, pick_and_pack
+from tests.integration.couriers.flow import event, pack_event, pick_and_pack
 from tests.integration.hub.conftest import ADDRESS, LOCATIONS, SKUS
 from tests.support.stripe_server import StripeServer, stripe_server
 
@@ -165,3 +165,60 @@ def test_refund_through_stripe(api: TestClient, hub: Hub, stripe: StripeServer) 
     with hub.uow() as uow:
         names = [e.name for e in uow.repo.timeline(order_id)]
     assert names.count("refund_issued") == 1
+
+
+def priced_and_packed(hub: Hub, ref: str) -> str:
+    """2 x TEE at 12.50, paid by hand, picked and packed."""
+    order_id, _ = hub.handle(commands.CreateOrder(
+        channel="web", channel_ref=ref, lines=[commands.NewLine("TEE", 2, Decimal("12.50"))],
+        ship_to=ADDRESS, total=Decimal("25.00")))
+    hub.handle(commands.ReleaseOrder(order_id))
+    with hub.uow() as uow:
+        [task] = uow.repo.tasks_for_order(order_id)
+        [pick] = task.picks
+        task_id, pick_id, location = task.id, pick.id, pick.location
+    hub.handle(event(wire.PickConfirmed, 1, task_id=task_id, pick_id=pick_id, order_id=order_id,
+                     sku="TEE", location=location, qty=2, method="scan", operator="amy"))
+    hub.handle(pack_event(order_id, 2, "TEE", 2, 510.0))
+    return str(order_id)
+
+
+def test_complaint_solutions(api: TestClient, hub: Hub) -> None:
+    damaged = priced_and_packed(hub, "C-1")
+    complaint = ok(api.post(f"/orders/{damaged}/complaints", json={
+        "reason": "damaged", "lines": [{"line": 1, "qty": 1}]}))
+    assert complaint["cause"]["failed_step"] == "packing"
+    assert complaint["cause"]["packed_by"] == ["bench-1"]
+    before = state(hub)
+    refused(api.post(f"/complaints/{complaint['id']}/solution",
+                     json={"solution": "refund", "amount": "13.00"}), 422, "at most 12.50 GBP")
+    assert state(hub) == before
+    partial = ok(api.post(f"/complaints/{complaint['id']}/solution",
+                          json={"solution": "refund", "amount": "5.00"}))
+    assert partial["refund"]["amount"] == "5.00" and partial["refund"]["method"] == "manual"
+    refused(api.post(f"/complaints/{complaint['id']}/solution",
+                     json={"solution": "replacement"}), 409, "already has a solution: refund")
+
+    wrong = priced_and_packed(hub, "C-2")
+    complaint = ok(api.post(f"/orders/{wrong}/complaints", json={
+        "reason": "wrong_item", "lines": [{"line": 1, "qty": 2}]}))
+    assert complaint["cause"]["picked_by"] == ["bench-1/amy"]
+    assert complaint["cause"]["bins"] == ["A01-02-A"]
+    replaced = ok(api.post(f"/complaints/{complaint['id']}/solution",
+                           json={"solution": "replacement"}))
+    new_id = replaced["replacement_order_id"]
+    new_order = ok(api.get(f"/orders/{new_id}"))
+    assert new_order["channel_ref"] == "C-2-R1" and new_order["status"] == "ready"
+    assert [(line["sku"], line["qty"]) for line in new_order["lines"]] == [("TEE", 2)]
+    linked = ok(api.get(f"/orders/{wrong}/complaints"))
+    assert linked["replacements"] == [new_id]
+    assert ok(api.get(f"/orders/{new_id}/complaints"))["replaces"] == wrong
+    assert ok(api.post(f"/orders/{new_id}/release"))  # the normal flow from here
+    ranked = ok(api.get("/analytics/complaint-causes"))
+    assert sorted((r["key"], r["complaints"]) for r in ranked) == [
+        ("packing", 1), ("wrong_item_at_pick", 1)]
+
+
+def ok(response: Any) -> Any:
+    assert response.status_code < 300, response.text
+    return response.json()
