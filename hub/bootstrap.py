@@ -18,6 +18,7 @@ from hub.adapters.db import make_engine
 from hub.adapters.embedded_broker import EmbeddedBroker
 from hub.adapters.mqtt import HubMqtt
 from hub.adapters.notifications.base import LogNotifier, Notifier
+from hub.adapters.notifications.smtp import SmtpNotifier
 from hub.config import Settings
 from hub.domain import channel_commands, commands
 from hub.entrypoints.mqtt_worker import DeviceMessageWorker
@@ -28,7 +29,7 @@ from hub.service_layer.channels.push_dispatcher import ChannelPushDispatcher
 from hub.service_layer.channels.workers import push_clients
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
-from hub.service_layer.handlers import catalogue, devices, orders
+from hub.service_layer.handlers import catalogue, customer, devices, orders, returns
 from hub.service_layer.handlers import couriers as courier_handlers
 from hub.service_layer.messagebus import MessageBus
 from hub.service_layer.unit_of_work import UnitOfWork
@@ -55,6 +56,16 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     courier_handlers.Dispatch: courier_handlers.dispatch,
     courier_handlers.RecordTracking: courier_handlers.record_tracking,
     courier_handlers.ReprintLabel: courier_handlers.reprint_label,
+    customer.RequestReviews: customer.request_reviews,
+    customer.OptOut: customer.opt_out,
+    customer.OptIn: customer.opt_in,
+    returns.RecordComplaint: returns.record_complaint,
+    returns.OfferSolution: returns.offer_solution,
+    returns.AuthoriseReturn: returns.authorise_return,
+    returns.ReceiveReturn: returns.receive_return,
+    returns.InspectReturn: returns.inspect_return,
+    returns.IssueRefund: returns.issue_refund,
+    returns.CreateReplacement: returns.create_replacement,
 }
 
 
@@ -141,7 +152,10 @@ def bootstrap(settings: Settings | None = None, *, courier: Courier | None = Non
     handlers = {kind: partial(handler, ctx=ctx) for kind, handler in COMMAND_HANDLERS.items()}
     hooks = [partial(channel_stock_sync.queue_stock_pushes, ctx=ctx)]  # stock -> channels
     bus = MessageBus(lambda: UnitOfWork(session_factory, before_commit=hooks), handlers, {})
-    hub = Hub(settings, engine, ctx, bus, notifier or LogNotifier(), session_factory)
+    if notifier is None:
+        notifier = (SmtpNotifier.from_settings(settings) if settings.smtp_host
+                    else LogNotifier())
+    hub = Hub(settings, engine, ctx, bus, notifier, session_factory)
     if settings.bootstrap_api_key:
         from hub.service_layer.api_keys import ensure_key
 

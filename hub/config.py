@@ -81,3 +81,48 @@ class Settings(BaseSettings):
                                   "booked tracking numbers are checked against them")
     ship_from: dict[str, Any] = Field(default_factory=dict,
                                       description="JSON address parcels are collected from")
+    # --- customer messages (hub/messages, hub/adapters/notifications/smtp.py) ---
+    smtp_host: str | None = Field(default=None,
+                                  description="SMTP server; none only logs customer messages")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="upgrade the connection (STARTTLS)")
+    smtp_ssl: bool = Field(default=False, description="implicit TLS (port 465) instead")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(default=20.0, gt=0)
+    smtp_ca_file: str | None = Field(
+        default=None, description="CA bundle that signs the SMTP server's certificate (a "
+                                  "private relay); none trusts the system's CAs")
+    message_from: str = Field(default="Fulfil <orders@localhost>",
+                              description="From: of customer messages")
+    message_reply_to: str | None = None
+    ops_email: str | None = Field(default=None,
+                                  description="where internal notices (restock) are sent")
+    shop_name: str = "Fulfil"
+    message_templates_dir: str | None = Field(
+        default=None, description="folder <channel>/<language>/<name>.{subject,txt,html}.j2 "
+                                  "searched before the shipped templates")
+    message_default_language: str = "en"
+    channels_that_message: list[str] = Field(
+        default_factory=list, description='JSON: channels that message their buyers themselves '
+        '(e.g. ["amazon", "ebay"]); their orders get no e-mail from the hub')
+    message_max_attempts: int = Field(default=8, ge=1,
+                                      description="SMTP tries before a message is given up")
+    message_backoff_s: float = Field(default=30.0, ge=0,
+                                     description="first retry delay, doubled each time")
+    message_backoff_max_s: float = Field(default=3600.0, ge=0)
+    tracking_urls: dict[str, str] = Field(
+        default_factory=dict, description='JSON: courier -> tracking page with '
+        '{tracking_number}, e.g. {"manual": "https://shop.example/track/{tracking_number}"}')
+    review_request_after_days: float = Field(
+        default=7.0, ge=0, description="review requests go this long after delivery")
+    review_request_window_days: float = Field(
+        default=30.0, gt=0, description="deliveries older than after + window are not asked")
+    review_url: str | None = Field(default=None,
+                                   description="review page, with {order_ref} and {order_id}")
+    # --- refunds (hub/service_layer/refunds.py) ---
+    stripe_api_key: SecretStr | None = Field(
+        default=None, description="secret key for refunds of orders paid through Stripe")
+    stripe_api_base: str = "https://api.stripe.com"
+    return_ship_to: dict[str, Any] = Field(
+        default_factory=dict, description="JSON address returns are sent to; default ship_from")

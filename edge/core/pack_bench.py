@@ -5,10 +5,13 @@ barcode must match a line with quantity left. Once every item is scanned the nex
 non-zero weight is checked against the expected weight; a mismatch holds the label until a
 later stable reading is within tolerance. A ``PrintLabel`` is printed only for a verified
 job (it waits otherwise); the agent reports the printer's answer with ``label_result``.
+A scanned RMA code (a customer's return) is published as ``return_scanned`` and leaves the
+jobs as they are.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +20,8 @@ from edge.core import effects as fx
 from edge.core.commands import SeenCommands, is_expired
 from edge.core.readings import WeightReading
 from edge.wire import messages as wire
+
+RMA_CODE = re.compile(wire.RMA_PATTERN)
 
 
 @dataclass
@@ -98,6 +103,8 @@ class PackBench:
                               f"a pack bench does not accept {type(command).__name__}")]
 
     def scan(self, barcode: str) -> list[fx.Effect]:
+        if RMA_CODE.match(barcode.strip().upper()):  # a returned parcel, not a pack job
+            return [fx.Publish(wire.ReturnScanned, {"rma": barcode.strip().upper()})]
         active = self._jobs.get(self._active) if self._active is not None else None
         if active is not None:
             matching = [i for i, line in enumerate(active.job.lines) if line.barcode == barcode]

@@ -66,6 +66,8 @@ def _examples() -> dict[str, m.Envelope]:
                                             tolerance_g=20.0),
         "label_printed": m.LabelPrinted(**{**env, "device_id": "bench-1"}, order_id="ord_1",
                                         shipment_id="shp_1", tracking_number="VV000000011GB"),
+        "return_scanned": m.ReturnScanned(**{**env, "device_id": "bench-1"},
+                                          rma="RMA-7K2QX9PM"),
         "command_ack": m.CommandAck(**env, command_id="cmd_tsk_1", status="done"),
         "ack": m.Ack(**hub, msg_ids=["5b0c1e7f9a2d4c6e8f1a3b5c7d9e0f12"]),
         "error": m.ErrorEvent(**hub, ref_msg_id="5b0c1e7f9a2d4c6e8f1a3b5c7d9e0f12",

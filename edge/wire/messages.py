@@ -170,6 +170,17 @@ class LabelPrinted(EventBase):
     tracking_number: str
 
 
+RMA_PATTERN = r"^RMA-[A-Z0-9]{4,32}$"
+
+
+class ReturnScanned(EventBase):
+    """A returned parcel's RMA code scanned at a pack bench: the hub records it received
+    (once; a second scan of the same RMA gets an error event)."""
+
+    type: Literal["return_scanned"] = "return_scanned"
+    rma: Annotated[str, Field(pattern=RMA_PATTERN)]
+
+
 class CommandAck(EventBase):
     type: Literal["command_ack"] = "command_ack"
     command_id: str
@@ -337,7 +348,7 @@ class PrintLabel(CommandBase):
 
 Event = Annotated[
     PickConfirmed | PickShort | ScanRejected | PackVerified | WeightMismatch | LabelPrinted
-    | CommandAck,
+    | ReturnScanned | CommandAck,
     Field(discriminator="type"),
 ]
 Command = Annotated[PickTask | CancelTask | PackJob | PrintLabel | ApplyProfile,
@@ -346,7 +357,7 @@ Command = Annotated[PickTask | CancelTask | PackJob | PrintLabel | ApplyProfile,
 EVENT_TYPES: dict[str, type[EventBase]] = {
     m.model_fields["type"].default: m
     for m in (PickConfirmed, PickShort, ScanRejected, PackVerified, WeightMismatch,
-              LabelPrinted, CommandAck)
+              LabelPrinted, ReturnScanned, CommandAck)
 }
 COMMAND_TYPES: dict[str, type[CommandBase]] = {
     m.model_fields["type"].default: m

@@ -195,6 +195,7 @@ outbox = Table(
     Column("dispatched_at", TS),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
+    Column("not_before", TS),  # a failed send waits for its retry time (backoff)
     Index("ix_outbox_pending", "dispatched_at", "id"),
 )
 
@@ -235,4 +236,5 @@ def start_mappers() -> None:
     start_mappers.done = True  # type: ignore[attr-defined]
 from hub.adapters import orm_channels  # noqa: E402, F401  (sales channel tables)
 from hub.adapters import orm_couriers as _orm_couriers  # noqa: E402,F401
+from hub.adapters import orm_customer as _orm_customer  # noqa: E402,F401
 from hub.adapters import orm_printers as _orm_printers  # noqa: E402,F401

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -221,17 +221,22 @@ class Repository:
         self.session.execute(insert(orm.outbox).values(
             kind=kind, topic=topic, payload=payload, order_id=order_id, created_at=at))
 
-    def pending_outbox(self, limit: int, exclude_kinds: Sequence[str] = ()) -> Sequence[Row[Any]]:
+    def pending_outbox(self, limit: int, exclude_kinds: Sequence[str] = (),
+                       now: datetime | None = None) -> Sequence[Row[Any]]:
+        """Rows not yet sent; with ``now``, only those whose retry time has come."""
         o = orm.outbox.c
+        due = [or_(o.not_before.is_(None), o.not_before <= now)] if now is not None else []
         stmt = (select(orm.outbox).where(o.dispatched_at.is_(None),
-                                         o.kind.not_in(list(exclude_kinds))).order_by(o.id)
-                .limit(limit).with_for_update(skip_locked=True))
+                                         o.kind.not_in(list(exclude_kinds)), *due)
+                .order_by(o.id).limit(limit).with_for_update(skip_locked=True))
         return self.session.execute(stmt).all()
 
-    def mark_outbox(self, row_id: int, at: datetime | None, error: str | None = None) -> None:
+    def mark_outbox(self, row_id: int, at: datetime | None, error: str | None = None,
+                    not_before: datetime | None = None) -> None:
         o = orm.outbox.c
         self.session.execute(update(orm.outbox).where(o.id == row_id).values(
-            dispatched_at=at, attempts=o.attempts + 1, last_error=error))
+            dispatched_at=at, attempts=o.attempts + 1, last_error=error,
+            not_before=not_before))
 
     def outbox_depth(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(orm.outbox).where(

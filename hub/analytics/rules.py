@@ -71,7 +71,8 @@ def any_match(matches: tuple[Match, ...], event: TimelineEvent) -> bool:
 DEFAULT_RULES = Rules(
     incomplete=(Match("item_short"), Match("order_picked", outcome="short"),
                 Match("complaint_recorded", outcome="missing_item"),
-                Match("complaint_recorded", outcome="wrong_item")),
+                Match("complaint_recorded", outcome="wrong_item"),
+                Match("replacement_created")),
     damaged=(Match("complaint_recorded", outcome="damaged"),
              Match("return_received", outcome="damaged"),
              Match("delivery_exception", outcome="damaged")),
@@ -92,7 +93,8 @@ DEFAULT_RULES = Rules(
         (Match("delivery_exception"), "delivery_exception"),
         (Match("pick_task_refused"), "task_refused"),
     ),
-    not_errors=frozenset({OK, "payment_pending", "payment_failed", "payment_refunded"}),
+    not_errors=frozenset({OK, "payment_pending", "payment_failed", "payment_refunded",
+                          "replaced", "written_off"}),
     work_started=(Match("pick_started"), Match("pack_started")),
     expected=(
         Requirement("label_without_pack_check",

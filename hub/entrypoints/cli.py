@@ -100,6 +100,23 @@ def create_key(name: Annotated[str, typer.Argument(help="who the key is for")],
     console.print(key)
 
 
+@app.command("request-reviews")
+def request_reviews() -> None:
+    """Queue review requests for perfect orders delivered long enough ago (run daily; the
+    serving hub's outbox sends them)."""
+    from hub.bootstrap import bootstrap
+    from hub.service_layer.handlers.customer import RequestReviews
+
+    hub = bootstrap(_settings())
+    try:
+        queued = hub.handle(RequestReviews())
+    except HubError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        hub.stop()
+    console.print(f"{len(queued)} review request(s) queued")
+
+
 @app.command()
 def demo(orders: Annotated[int, typer.Option(min=1, max=500, help="orders to run")] = 6,
          port: Annotated[int, typer.Option(help="API port (a free one if taken)")] = 8000,

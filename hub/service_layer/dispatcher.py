@@ -8,7 +8,6 @@ with SKIP LOCKED so several hub replicas can dispatch side by side.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 
@@ -17,14 +16,12 @@ import structlog
 from hub.adapters.metrics import MQTT_PUBLISHED
 from hub.adapters.mqtt import HubMqtt
 from hub.adapters.notifications.base import Notifier
-from hub.domain.timeline import Step
 from hub.service_layer.channels.push_dispatcher import CHANNEL_PUSH_KINDS, ChannelPushDispatcher
 from hub.service_layer.context import HubContext
+from hub.service_layer.customer_messages import deliver
 from hub.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
-
-STEP_OF_TEMPLATE = {"order_confirmed": (Step.CUSTOMER_CONFIRMED, "customer_notified")}
 
 
 class OutboxDispatcher:
@@ -72,14 +69,15 @@ class OutboxDispatcher:
     def dispatch_once(self) -> int:
         sent = 0
         with self.uow_factory() as uow:
-            for row in uow.repo.pending_outbox(self.batch, CHANNEL_PUSH_KINDS):
+            for row in uow.repo.pending_outbox(self.batch, CHANNEL_PUSH_KINDS,
+                                               self.ctx.now()):
                 if row.kind == "mqtt":
                     ok = self._publish(row.topic, row.payload)
                     if not ok:
                         break  # the broker is away: keep order, try again later
                     uow.repo.mark_outbox(row.id, self.ctx.now())
-                else:
-                    self._notify(uow, row)
+                elif not self._notify(uow, row):
+                    continue  # a message waiting for its retry time
                 sent += 1
             uow.commit()
         return sent
@@ -97,19 +95,5 @@ class OutboxDispatcher:
         MQTT_PUBLISHED.labels("command").inc()
         return True
 
-    def _notify(self, uow: UnitOfWork, row: object) -> None:
-        data = json.loads(row.payload)  # type: ignore[attr-defined]
-        try:
-            self.notifier.send(data["template"], data.get("to"), data["context"])
-        except Exception as exc:  # delivery failed: count the attempt, retry next pass
-            uow.repo.mark_outbox(row.id, None, error=str(exc))  # type: ignore[attr-defined]
-            log.warning("notification_failed", template=data["template"], error=str(exc))
-            return
-        uow.repo.mark_outbox(row.id, self.ctx.now())  # type: ignore[attr-defined]
-        step = STEP_OF_TEMPLATE.get(data["template"])
-        order_id = data["context"].get("order_id")
-        if step and order_id:
-            order = uow.repo.get_order(order_id)
-            if order is not None:
-                order.record(step[0], step[1], self.ctx.now(), template=data["template"],
-                             to=data.get("to"))
+    def _notify(self, uow: UnitOfWork, row: object) -> bool:
+        return deliver(uow, self.ctx, self.notifier, row)

@@ -21,9 +21,13 @@ from hub.domain.timeline import Step
 from hub.domain.tracking_status import TrackingStatus
 from hub.service_layer.bench_labels import send_print_label
 from hub.service_layer.context import HubContext
+from hub.service_layer.customer_messages import queue_message
 from hub.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
+
+MESSAGE_OF_STATUS = {TrackingStatus.OUT_FOR_DELIVERY: "out_for_delivery",
+                     TrackingStatus.DELIVERED: "delivered", TrackingStatus.EXCEPTION: "delay"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,8 @@ def dispatch(cmd: Dispatch, uow: UnitOfWork, ctx: HubContext) -> dict[str, Any]:
             if order is not None:
                 order.record(Step.HANDED_OVER, "handed_over", now, courier=row.courier,
                              manifest=row.reference, tracking_number=shipment.tracking_number)
+                queue_message(uow, ctx, order, "shipped", f"handed_over:{shipment.tracking_number}",
+                              courier=row.courier, tracking_number=shipment.tracking_number)
     uow.session.execute(update(manifests).where(manifests.c.id == row.id).values(
         status="closed", closed_at=now))
     uow.commit()
@@ -174,6 +180,12 @@ def record_tracking(cmd: RecordTracking, uow: UnitOfWork, ctx: HubContext) -> di
                      status=str(status), code=update_.code, description=update_.description,
                      location=update_.location, tracking_number=update_.tracking_number,
                      event_key=key)
+        template = MESSAGE_OF_STATUS.get(status)
+        if template is not None:  # a delay is told per event, the rest once per order
+            queue_message(uow, ctx, order, template,
+                          key if template == "delay" else update_.tracking_number,
+                          courier=cmd.courier, tracking_number=update_.tracking_number,
+                          description=update_.description, location=update_.location)
         recorded += 1
     uow.commit()
     return {"recorded": recorded, "unknown": unknown}

@@ -24,6 +24,7 @@ from hub.service_layer.booking import booking_context, record_booking_exception
 from hub.service_layer.channels.tracking import queue_tracking_push
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatch import assign_pack_jobs, assign_pick_tasks, send_pack_job
+from hub.service_layer.handlers import returns
 from hub.service_layer.outbox import queue_notification
 from hub.service_layer.unit_of_work import UnitOfWork
 
@@ -294,4 +295,5 @@ EVENT_HANDLERS: dict[type, Any] = {
     wire.WeightMismatch: weight_mismatch,
     wire.LabelPrinted: label_printed,
     wire.CommandAck: command_ack,
+    wire.ReturnScanned: returns.return_scanned,
 }

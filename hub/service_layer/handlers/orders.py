@@ -10,8 +10,8 @@ from hub.domain import commands
 from hub.domain.model import Order, OrderLine, OrderStatus, PaymentStatus, Pick, PickTask
 from hub.domain.timeline import Step
 from hub.service_layer.context import HubContext
+from hub.service_layer.customer_messages import queue_message
 from hub.service_layer.dispatch import assign_pick_tasks
-from hub.service_layer.outbox import queue_notification
 from hub.service_layer.unit_of_work import UnitOfWork
 from hub.service_layer.warehouse_layout import route_picks
 
@@ -62,8 +62,7 @@ def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext) -> 
         order.status = OrderStatus.HELD
     order.record(Step.RECORDED, "order_recorded", now)
     uow.repo.add_order(order)
-    queue_notification(uow, ctx, "order_confirmed", cmd.customer_email, order.id,
-                       channel_ref=cmd.channel_ref)
+    queue_message(uow, ctx, order, "order_confirmed", "received")
     return order.id, True
 
 

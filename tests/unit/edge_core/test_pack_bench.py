@@ -192,3 +192,15 @@ def test_snapshot_restore_keeps_scans_verification_and_waiting_label() -> None:
     assert again.command(job(), NOW) == []
     assert again.resume() == [PrintLabel("L1", "O-R1", "S1", label().label)]
     assert only_event(again.label_result("L1")).type == "label_printed"
+
+
+def test_rma_scan_is_published_and_leaves_the_jobs_alone() -> None:
+    bench = PackBench()
+    bench.command(job("R1"), NOW)
+    assert bench.scan("R1") == [] and bench.scan("111") == []
+    effects = bench.scan(" rma-7k2qx9pm ")
+    assert effects == [Publish(wire.ReturnScanned, {"rma": "RMA-7K2QX9PM"})]
+    wire.ReturnScanned(**ENV, **effects[0].fields)  # valid on the wire
+    assert bench.active_order_ref == "R1" and bench.remaining("R1") == {"MUG": 1, "TEA": 1}
+    assert bench.scan("RMA-") == [Publish(wire.ScanRejected, {
+        "context": "pack", "barcode": "RMA-", "reason": "wrong_item", "order_id": "O-R1"})]
