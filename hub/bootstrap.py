@@ -21,6 +21,7 @@ from hub.adapters.notifications.base import LogNotifier, Notifier
 from hub.config import Settings
 from hub.domain import channel_commands, commands
 from hub.entrypoints.mqtt_worker import DeviceMessageWorker
+from hub.service_layer import waves
 from hub.service_layer.channels import intake as channel_intake
 from hub.service_layer.channels import payments as channel_payments
 from hub.service_layer.channels import stock_sync as channel_stock_sync
@@ -55,6 +56,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     courier_handlers.Dispatch: courier_handlers.dispatch,
     courier_handlers.RecordTracking: courier_handlers.record_tracking,
     courier_handlers.ReprintLabel: courier_handlers.reprint_label,
+    waves.BuildWave: waves.build_wave,
 }
 
 

@@ -16,6 +16,7 @@ from hub.entrypoints.api import (
 )
 from hub.entrypoints.api import channels as channel_routes
 from hub.entrypoints.api import couriers as couriers_api
+from hub.entrypoints.api import waves as waves_api
 from hub.entrypoints.dashboard import router as dashboard_router
 
 
@@ -33,6 +34,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(routing.router)
     app.include_router(channel_routes.router)
     app.include_router(couriers_api.router)
+    app.include_router(waves_api.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:
