@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from edge.wire.messages import CancelTask, PickLine
+from edge.wire.messages import CancelTask
 from edge.wire.messages import PickTask as PickTaskCommand
 from hub.adapters import orm
 from hub.adapters.orm_waves import wave_picks, wave_totes, wave_trips, waves
@@ -32,7 +32,7 @@ from hub.routing.batching import OrderPicks, plan_zone_trips
 from hub.routing.distance import AisleGraph
 from hub.routing.layout import Layout
 from hub.service_layer.context import HubContext
-from hub.service_layer.outbox import send_command
+from hub.service_layer.outbox import command_row, send_command
 from hub.service_layer.unit_of_work import UnitOfWork
 from hub.service_layer.warehouse_layout import current_layout
 
@@ -119,18 +119,24 @@ def build_wave(cmd: BuildWave, uow: UnitOfWork, ctx: HubContext) -> str:
                            "tote": trip.tote_of[flat[stop.index].order_id],
                            "cumulative_m": stop.cumulative_m}
                           for seq, stop in enumerate(trip.route.stops)]
-    uow.session.execute(insert(waves), [{
+    _insert_many(uow.session, waves, [{
         "id": wave_id, "state": "open", "zone": cmd.zone, "totes": cmd.totes,
         "units_per_trip": cmd.units_per_trip, "orders": len(wanted), "picks": len(pick_rows),
         "units": sum(p.qty for order_id in wanted for p in found.picks[order_id]),
         "total_m": sum(row["total_m"] for row in trip_rows), "created_at": now}])
-    uow.session.execute(insert(wave_trips), trip_rows)
-    uow.session.execute(insert(wave_totes), tote_rows)
-    uow.session.execute(insert(wave_picks), pick_rows)
+    _insert_many(uow.session, wave_trips, trip_rows)
+    _insert_many(uow.session, wave_totes, tote_rows)
+    _insert_many(uow.session, wave_picks, pick_rows)
     _take_back(uow, ctx, {t for r in pick_rows if (t := r["task_id"]) in found.sent}, found)
     assign_trips(uow, ctx, _online_zone_devices(uow))
     uow.commit()
     return wave_id
+
+
+def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One statement, many parameter sets (executemany; pipelined by psycopg)."""
+    if rows:
+        session.execute(insert(table), rows)
 
 
 def _check_sizes(cmd: BuildWave) -> None:
@@ -241,8 +247,10 @@ def assign_trips(uow: UnitOfWork, ctx: HubContext, devices: list[Device]) -> int
     trips: dict[str, list[Row[Any]]] = {}
     for row in rows:
         trips.setdefault(row.trip_id, []).append(row)
-    sent = 0
     now = ctx.now()
+    sent_trips: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    sent_tasks: dict[str, str] = {}
     for trip_id, picks in trips.items():
         wanted = {row.location for row in picks}
         zone = picks[0].zone
@@ -250,18 +258,26 @@ def assign_trips(uow: UnitOfWork, ctx: HubContext, devices: list[Device]) -> int
             (d for d, z, locs in devices if z == zone and not locs), None)
         if device is None:
             continue
-        send_command(uow, ctx, device, PickTaskCommand, order_id=picks[0].order_id,
-                     command_id=f"cmd_{trip_id}", task_id=trip_id,
-                     colour=TRIP_COLOURS[picks[0].trip_seq % len(TRIP_COLOURS)],
-                     picks=[PickLine(pick_id=r.pick_id, location=r.location, sku=r.sku,
-                                     barcode=r.barcode, qty=r.qty, order_id=r.order_id,
-                                     tote=r.tote) for r in picks])
-        uow.session.execute(update(wave_trips).where(tr.id == trip_id)
-                            .values(device_id=device, sent_at=now))
-        uow.session.execute(update(orm.pick_tasks)
-                            .where(orm.pick_tasks.c.id.in_({r.task_id for r in picks}))
-                            .values(device_id=device))
-        sent += 1
+        outbox.append(command_row(
+            ctx, device, PickTaskCommand, order_id=picks[0].order_id,
+            command_id=f"cmd_{trip_id}", task_id=trip_id,
+            colour=TRIP_COLOURS[picks[0].trip_seq % len(TRIP_COLOURS)],
+            picks=[{"pick_id": r.pick_id, "location": r.location, "sku": r.sku,
+                    "barcode": r.barcode, "qty": r.qty, "order_id": r.order_id,
+                    "tote": r.tote} for r in picks]))  # PickLine, validated once
+        sent_trips.append({"trip": trip_id, "device": device})
+        sent_tasks.update((r.task_id, device) for r in picks)
+    if outbox:
+        _insert_many(uow.session, orm.outbox, [
+            {k: v for k, v in row.items() if k != "command_id"} for row in outbox])
+    if sent_trips:  # one statement each, many parameter sets
+        uow.session.execute(update(wave_trips).where(tr.id == bindparam("trip"))
+                            .values(device_id=bindparam("device"), sent_at=now), sent_trips)
+        t = orm.pick_tasks.c
+        uow.session.execute(update(orm.pick_tasks).where(t.id == bindparam("task"))
+                            .values(device_id=bindparam("device")),
+                            [{"task": k, "device": v} for k, v in sent_tasks.items()])
+    sent = len(sent_trips)
     return sent
 
 
