@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from edge.wire.messages import CancelTask
@@ -119,17 +120,21 @@ def build_wave(cmd: BuildWave, uow: UnitOfWork, ctx: HubContext) -> str:
                            "tote": trip.tote_of[flat[stop.index].order_id],
                            "cumulative_m": stop.cumulative_m}
                           for seq, stop in enumerate(trip.route.stops)]
-    _insert_many(uow.session, waves, [{
-        "id": wave_id, "state": "open", "zone": cmd.zone, "totes": cmd.totes,
-        "units_per_trip": cmd.units_per_trip, "orders": len(wanted), "picks": len(pick_rows),
-        "units": sum(p.qty for order_id in wanted for p in found.picks[order_id]),
-        "total_m": sum(row["total_m"] for row in trip_rows), "created_at": now}])
-    _insert_many(uow.session, wave_trips, trip_rows)
-    _insert_many(uow.session, wave_totes, tote_rows)
-    _insert_many(uow.session, wave_picks, pick_rows)
-    _take_back(uow, ctx, {t for r in pick_rows if (t := r["task_id"]) in found.sent}, found)
-    assign_trips(uow, ctx, _online_zone_devices(uow))
-    uow.commit()
+    try:  # wave_picks.pick_id is the key: two waves racing for a pick cannot both win
+        _insert_many(uow.session, waves, [{
+            "id": wave_id, "state": "open", "zone": cmd.zone, "totes": cmd.totes,
+            "units_per_trip": cmd.units_per_trip, "orders": len(wanted), "picks": len(pick_rows),
+            "units": sum(p.qty for order_id in wanted for p in found.picks[order_id]),
+            "total_m": sum(row["total_m"] for row in trip_rows), "created_at": now}])
+        _insert_many(uow.session, wave_trips, trip_rows)
+        _insert_many(uow.session, wave_totes, tote_rows)
+        _insert_many(uow.session, wave_picks, pick_rows)
+        _take_back(uow, ctx, {t for r in pick_rows if (t := r["task_id"]) in found.sent}, found)
+        assign_trips(uow, ctx, _online_zone_devices(uow))
+        uow.commit()
+    except IntegrityError:
+        raise Conflict("another wave took some of these orders at the same time; "
+                       "build again") from None
     return wave_id
 
 

@@ -194,3 +194,19 @@ def test_bad_wave_requests_get_a_clear_4xx(wave_hub: Hub, http: httpx.Client) ->
     again = http.post("/waves", json={"totes": 4, "order_ids": [big]})
     assert again.status_code == 409 and "outside a wave" in again.json()["detail"]
     assert http.get("/waves/wav_nope").status_code == 404
+
+
+def test_waves_built_at_once_share_no_pick(wave_hub: Hub, http: httpx.Client) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    for _ in range(6):
+        _released(wave_hub, ("S1", 1), ("S3", 1))
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: http.post("/waves", json={"totes": 2}), range(3)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses[0] == 201 and set(statuses) <= {201, 409}, [a.text for a in answers]
+    built = [a.json() for a in answers if a.status_code == 201]
+    assert sum(w["orders"] for w in built) == 6
+    with wave_hub.uow(read_only=True) as uow:
+        waved = uow.session.execute(select(wave_picks.c.pick_id)).scalars().all()
+    assert len(waved) == len(set(waved)) == 12
