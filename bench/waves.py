@@ -29,12 +29,12 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from hub.adapters import orm
-from hub.bootstrap import bootstrap
+from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.routing.batching import OrderPicks, plan_zone_trips
 from hub.routing.layout import layout_from_yaml
 from hub.routing.route import plan_route
-from hub.service_layer.waves import BuildWave
+from hub.service_layer.handlers.waves import BuildWave
 
 LAYOUT = """aisles: 30
 blocks: 3
@@ -48,7 +48,7 @@ SKUS = 3000
 TOTES = 8
 
 
-def seed_orders(hub, orders: int, rng: random.Random) -> dict[str, list[OrderPicks]]:  # type: ignore[no-untyped-def]
+def seed_orders(hub: Hub, orders: int, rng: random.Random) -> dict[str, list[OrderPicks]]:
     """Released orders with their pick tasks per zone, bulk inserted; the same as OrderPicks
     per zone for the in-memory baselines."""
     layout = layout_from_yaml(LAYOUT)

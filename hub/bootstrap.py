@@ -21,7 +21,6 @@ from hub.adapters.notifications.base import LogNotifier, Notifier
 from hub.config import Settings
 from hub.domain import channel_commands, commands
 from hub.entrypoints.mqtt_worker import DeviceMessageWorker
-from hub.service_layer import waves
 from hub.service_layer.channels import intake as channel_intake
 from hub.service_layer.channels import payments as channel_payments
 from hub.service_layer.channels import stock_sync as channel_stock_sync
@@ -29,7 +28,7 @@ from hub.service_layer.channels.push_dispatcher import ChannelPushDispatcher
 from hub.service_layer.channels.workers import push_clients
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
-from hub.service_layer.handlers import catalogue, devices, orders
+from hub.service_layer.handlers import catalogue, devices, orders, waves
 from hub.service_layer.handlers import couriers as courier_handlers
 from hub.service_layer.messagebus import MessageBus
 from hub.service_layer.unit_of_work import UnitOfWork

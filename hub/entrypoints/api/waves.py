@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.entrypoints.api.deps import HubDep, Ops, UowDep
-from hub.service_layer.waves import MAX_ORDERS, BuildWave, get_wave, list_waves
+from hub.service_layer.handlers.waves import MAX_ORDERS, BuildWave
+from hub.service_layer.waves import get_wave, list_waves
 
 router = APIRouter(tags=["waves"])
 WaveState = Literal["open", "picking", "done"]
