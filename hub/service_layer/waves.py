@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, insert, select, update
+from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from edge.wire.messages import PickTask as PickTaskCommand
 from hub.adapters import orm
+from hub.adapters.bulk import insert_many
 from hub.adapters.orm_waves import wave_picks, wave_totes, wave_trips, waves
 from hub.errors import NotFound
 from hub.service_layer.context import HubContext
@@ -65,7 +66,6 @@ def assign_trips(uow: UnitOfWork, ctx: HubContext, devices: list[Device]) -> int
     now = ctx.now()
     sent_trips: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
-    sent_tasks: dict[str, str] = {}
     for trip_id, picks in trips.items():
         wanted = {row.location for row in picks}
         zone = picks[0].zone
@@ -81,17 +81,19 @@ def assign_trips(uow: UnitOfWork, ctx: HubContext, devices: list[Device]) -> int
                     "barcode": r.barcode, "qty": r.qty, "order_id": r.order_id,
                     "tote": r.tote} for r in picks]))  # PickLine, validated once
         sent_trips.append({"trip": trip_id, "device": device})
-        sent_tasks.update((r.task_id, device) for r in picks)
     if outbox:
-        uow.session.execute(insert(orm.outbox), [
+        insert_many(uow.session, orm.outbox, [
             {k: v for k, v in row.items() if k != "command_id"} for row in outbox])
     if sent_trips:  # one statement each, many parameter sets
         uow.session.execute(update(wave_trips).where(tr.id == bindparam("trip"))
                             .values(device_id=bindparam("device"), sent_at=now), sent_trips)
-        t = orm.pick_tasks.c
-        uow.session.execute(update(orm.pick_tasks).where(t.id == bindparam("task"))
-                            .values(device_id=bindparam("device")),
-                            [{"task": k, "device": v} for k, v in sent_tasks.items()])
+        # the orders' own tasks are held by their trip's device (set-based, one statement)
+        t, wp = orm.pick_tasks.c, wave_picks.c
+        trip_device = (select(tr.device_id).join(wave_picks, wp.trip_id == tr.id)
+                       .where(wp.task_id == t.id).limit(1).scalar_subquery())
+        on_sent = select(wp.task_id).where(wp.trip_id.in_([r["trip"] for r in sent_trips]))
+        uow.session.execute(update(orm.pick_tasks).where(t.id.in_(on_sent))
+                            .values(device_id=trip_device))
     sent = len(sent_trips)
     return sent
 

@@ -10,12 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from edge.wire.messages import CancelTask
 from hub.adapters import orm
+from hub.adapters.bulk import insert_many
 from hub.adapters.orm_waves import wave_picks, wave_totes, wave_trips, waves
 from hub.domain.commands import Command
 from hub.domain.model import OrderStatus
@@ -110,14 +111,14 @@ def build_wave(cmd: BuildWave, uow: UnitOfWork, ctx: HubContext) -> str:
                            "cumulative_m": stop.cumulative_m}
                           for seq, stop in enumerate(trip.route.stops)]
     try:  # wave_picks.pick_id is the key: two waves racing for a pick cannot both win
-        _insert_many(uow.session, waves, [{
+        insert_many(uow.session, waves, [{
             "id": wave_id, "state": "open", "zone": cmd.zone, "totes": cmd.totes,
             "units_per_trip": cmd.units_per_trip, "orders": len(wanted), "picks": len(pick_rows),
             "units": sum(p.qty for order_id in wanted for p in found.picks[order_id]),
             "total_m": sum(row["total_m"] for row in trip_rows), "created_at": now}])
-        _insert_many(uow.session, wave_trips, trip_rows)
-        _insert_many(uow.session, wave_totes, tote_rows)
-        _insert_many(uow.session, wave_picks, pick_rows)
+        insert_many(uow.session, wave_trips, trip_rows)
+        insert_many(uow.session, wave_totes, tote_rows)
+        insert_many(uow.session, wave_picks, pick_rows)
         _take_back(uow, ctx, {t for r in pick_rows if (t := r["task_id"]) in found.sent}, found)
         assign_trips(uow, ctx, online_zone_devices(uow))
         uow.commit()
@@ -125,12 +126,6 @@ def build_wave(cmd: BuildWave, uow: UnitOfWork, ctx: HubContext) -> str:
         raise Conflict("another wave took some of these orders at the same time; "
                        "build again") from None
     return wave_id
-
-
-def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One statement, many parameter sets (executemany; pipelined by psycopg)."""
-    if rows:
-        session.execute(insert(table), rows)
 
 
 def _check_sizes(cmd: BuildWave) -> None:
