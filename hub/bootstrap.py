@@ -28,8 +28,9 @@ from hub.service_layer.channels.push_dispatcher import ChannelPushDispatcher
 from hub.service_layer.channels.workers import push_clients
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
-from hub.service_layer.handlers import catalogue, devices, orders, waves
+from hub.service_layer.handlers import catalogue, devices, orders
 from hub.service_layer.handlers import couriers as courier_handlers
+from hub.service_layer.handlers import waves as wave_handlers
 from hub.service_layer.messagebus import MessageBus
 from hub.service_layer.unit_of_work import UnitOfWork
 
@@ -44,6 +45,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     commands.AdjustStock: catalogue.adjust_stock,
     commands.DeviceMessage: devices.handle_device_message,
     commands.DeviceBatch: devices.handle_device_batch,
+    wave_handlers.BuildWave: wave_handlers.build_wave,
     channel_commands.IngestChannelOrder: channel_intake.ingest_payload,
     channel_commands.ImportCsvOrders: channel_intake.import_csv,
     channel_commands.ReprocessQuarantined: channel_intake.reprocess,
@@ -55,7 +57,6 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     courier_handlers.Dispatch: courier_handlers.dispatch,
     courier_handlers.RecordTracking: courier_handlers.record_tracking,
     courier_handlers.ReprintLabel: courier_handlers.reprint_label,
-    waves.BuildWave: waves.build_wave,
 }
 
 

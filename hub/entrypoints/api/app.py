@@ -13,10 +13,10 @@ from hub.entrypoints.api import (
     orders,
     problems,
     routing,
+    waves,
 )
 from hub.entrypoints.api import channels as channel_routes
 from hub.entrypoints.api import couriers as couriers_api
-from hub.entrypoints.api import waves as waves_api
 from hub.entrypoints.dashboard import router as dashboard_router
 
 
@@ -32,9 +32,9 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(dashboard_router)
     app.include_router(routing.router)
+    app.include_router(waves.router)
     app.include_router(channel_routes.router)
     app.include_router(couriers_api.router)
-    app.include_router(waves_api.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:
