@@ -76,7 +76,9 @@ def build_wave(cmd: BuildWave, uow: UnitOfWork, ctx: HubContext) -> str:
     found = _candidates(uow.session, list(dict.fromkeys(cmd.order_ids)), cmd.zone)
     if cmd.order_ids:
         _check_orders(uow.session, list(dict.fromkeys(cmd.order_ids)), found, cmd.zone)
-    wanted = [o for o in found.picks if o not in found.busy][: cmd.max_orders]
+    wanted = [o for o in found.picks if o not in found.busy]
+    if not cmd.order_ids:  # the oldest first, up to max_orders; named orders all go
+        wanted = wanted[: cmd.max_orders]
     if not wanted:
         where = f" with picks in zone {cmd.zone}" if cmd.zone else ""
         raise Conflict(f"no released orders{where} are waiting for a wave")

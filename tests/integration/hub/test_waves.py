@@ -210,3 +210,13 @@ def test_waves_built_at_once_share_no_pick(wave_hub: Hub, http: httpx.Client) ->
     with wave_hub.uow(read_only=True) as uow:
         waved = uow.session.execute(select(wave_picks.c.pick_id)).scalars().all()
     assert len(waved) == len(set(waved)) == 12
+
+
+def test_max_orders_takes_the_oldest_released_orders(wave_hub: Hub,
+                                                     http: httpx.Client) -> None:
+    ids = [_released(wave_hub, ("S2", 1)) for _ in range(3)]
+    first = http.post("/waves", json={"totes": 8, "max_orders": 2}).json()
+    assert sorted(t["order_id"] for trip in first["trip_list"] for t in trip["totes"]) == \
+        sorted(ids[:2])
+    rest = http.post("/waves", json={"totes": 8}).json()
+    assert [t["order_id"] for trip in rest["trip_list"] for t in trip["totes"]] == [ids[2]]
