@@ -2,6 +2,7 @@
 
     python bench/routing.py            # 30 seeded instances per cell
     python bench/routing.py --quick    # 5 per cell, a smoke run
+    python bench/routing.py --only 30x60x3:100   # one cell
 
 Latency is wall time of ``solve_positions`` (distance matrix included), one thread.
 Reference per instance: the Ratliff-Rosenthal programme on one block (proven optimum);
@@ -126,6 +127,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--instances", type=int, default=None)
+    parser.add_argument("--only", default=None, metavar="AISLESxBAYSxBLOCKS:PICKS",
+                        help="run one cell, e.g. 30x60x3:100")
     args = parser.parse_args()
     count = args.instances or (5 if args.quick else 30)
     long_s = 0.2 if args.quick else 1.0
@@ -146,6 +149,8 @@ def main() -> None:
         layout = layout_from_dict({"aisles": aisles, "blocks": blocks,
                                    "bays_per_block": bays // blocks})
         for n in sizes:
+            if args.only and args.only != f"{aisles}x{bays}x{blocks}:{n}":
+                continue
             rng = np.random.default_rng(1000 * aisles + 10 * blocks + n)
             gaps, lat, s_save, lg_save, or_gaps, ft_gaps, ft_match = [], [], [], [], [], [], []
             ref_kind = set()

@@ -31,6 +31,7 @@ from hub.service_layer.context import HubContext
 from hub.service_layer.dispatcher import OutboxDispatcher
 from hub.service_layer.handlers import catalogue, customer, devices, orders, returns
 from hub.service_layer.handlers import couriers as courier_handlers
+from hub.service_layer.handlers import waves as wave_handlers
 from hub.service_layer.messagebus import MessageBus
 from hub.service_layer.unit_of_work import UnitOfWork
 
@@ -45,6 +46,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     commands.AdjustStock: catalogue.adjust_stock,
     commands.DeviceMessage: devices.handle_device_message,
     commands.DeviceBatch: devices.handle_device_batch,
+    wave_handlers.BuildWave: wave_handlers.build_wave,
     channel_commands.IngestChannelOrder: channel_intake.ingest_payload,
     channel_commands.ImportCsvOrders: channel_intake.import_csv,
     channel_commands.ReprocessQuarantined: channel_intake.reprocess,

@@ -43,6 +43,11 @@ class _Held:
     def pick(self) -> PickLine:
         return self.task.picks[self.next_pick]
 
+    @property
+    def order_id(self) -> str:
+        """The order of the current pick (a wave trip picks for several orders)."""
+        return self.pick.order_id or self.task.order_id
+
 
 class PickZone:
     def __init__(self, slots: Iterable[str]) -> None:
@@ -98,7 +103,7 @@ class PickZone:
             return self._confirm(head, "scan")
         return [
             Publish(ScanRejected, {"context": "pick", "barcode": barcode,
-                                   "reason": "wrong_item", "order_id": head.task.order_id,
+                                   "reason": "wrong_item", "order_id": head.order_id,
                                    "task_id": head.task.task_id}),
             LightSlot(pick.location, WRONG_SCAN_COLOUR, pick.qty, blink=True),
         ]
@@ -113,7 +118,7 @@ class PickZone:
         pick = head.pick
         event = Publish(PickShort, {
             "task_id": head.task.task_id, "pick_id": pick.pick_id,
-            "order_id": head.task.order_id, "sku": pick.sku, "location": pick.location,
+            "order_id": head.order_id, "sku": pick.sku, "location": pick.location,
             "qty_picked": 0, "qty_short": pick.qty})
         return [event, *self._advance(head)]
 
@@ -166,7 +171,7 @@ class PickZone:
         pick = head.pick
         event = Publish(PickConfirmed, {
             "task_id": head.task.task_id, "pick_id": pick.pick_id,
-            "order_id": head.task.order_id, "sku": pick.sku, "location": pick.location,
+            "order_id": head.order_id, "sku": pick.sku, "location": pick.location,
             "qty": pick.qty, "method": method})
         return [event, *self._advance(head)]
 

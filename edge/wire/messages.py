@@ -219,10 +219,18 @@ class PickLine(BaseModel):
     sku: Sku
     barcode: str
     qty: Annotated[int, Field(ge=1, le=100_000)]
+    order_id: str | None = Field(
+        default=None, description="the order this pick is for, when the task is a wave trip "
+        "that picks for several orders; absent: the task's order_id")
+    tote: Annotated[int, Field(ge=1, le=64)] | None = Field(
+        default=None, description="the tote slot on the put-to-light cart that takes this "
+        "pick (wave trips)")
 
 
 class PickTask(CommandBase):
-    """Light these picks one after another, in this (walking) order, in this colour."""
+    """Light these picks one after another, in this (walking) order, in this colour.
+    A wave trip is one task whose picks are for several orders (each pick names its order
+    and tote slot); the task's order_id is then the order of its first pick."""
 
     type: Literal["pick_task"] = "pick_task"
     task_id: str

@@ -238,3 +238,4 @@ from hub.adapters import orm_channels  # noqa: E402, F401  (sales channel tables
 from hub.adapters import orm_couriers as _orm_couriers  # noqa: E402,F401
 from hub.adapters import orm_customer as _orm_customer  # noqa: E402,F401
 from hub.adapters import orm_printers as _orm_printers  # noqa: E402,F401
+from hub.adapters import orm_waves as _orm_waves  # noqa: E402,F401

@@ -218,8 +218,9 @@ class Repository:
 
     def add_outbox(self, kind: str, topic: str, payload: str, at: datetime,
                    order_id: str | None = None) -> None:
-        self.session.execute(insert(orm.outbox).values(
-            kind=kind, topic=topic, payload=payload, order_id=order_id, created_at=at))
+        self.session.execute(insert(orm.outbox), {  # parameters apart: one cached statement
+            "kind": kind, "topic": topic, "payload": payload, "order_id": order_id,
+            "created_at": at})
 
     def pending_outbox(self, limit: int, exclude_kinds: Sequence[str] = (),
                        now: datetime | None = None) -> Sequence[Row[Any]]:

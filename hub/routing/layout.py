@@ -98,6 +98,7 @@ class Layout:
         self.total_bays = c.blocks * c.bays_per_block
         self.depot_aisle = self._aisle_index[c.depot_aisle] if c.depot_aisle else 0
         self.zone_of_aisle = {a: zone for zone, aisles in c.zones.items() for a in aisles}
+        self._parsed: dict[str, tuple[int, int, str]] = {}
 
     @property
     def rectangular(self) -> bool:
@@ -123,7 +124,16 @@ class Layout:
         return np.clip(idx, 0, self.blocks - 1).astype(np.int64)
 
     def parse(self, code: str) -> tuple[int, int, str]:
-        """(aisle index, bay, level) of a location code; InvalidInput/NotFound with the reason."""
+        """(aisle index, bay, level) of a location code; InvalidInput/NotFound with the reason.
+        Valid codes are remembered (a wave parses thousands, mostly the same ones)."""
+        known = self._parsed.get(code)
+        if known is not None:
+            return known
+        parsed = self._parse(code)
+        self._parsed[code] = parsed
+        return parsed
+
+    def _parse(self, code: str) -> tuple[int, int, str]:
         match = CODE_PATTERN.match(code.strip().upper())
         if match is None:
             raise InvalidInput(f"location {code!r} is not of the form <aisle>-<bay>-<level>, "

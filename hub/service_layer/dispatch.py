@@ -12,6 +12,7 @@ from hub.domain.model import Order, OrderStatus
 from hub.service_layer.context import HubContext
 from hub.service_layer.outbox import send_command
 from hub.service_layer.unit_of_work import UnitOfWork
+from hub.service_layer.waves import assign_trips, waved_task_ids
 
 
 def _zone_devices(uow: UnitOfWork) -> list[tuple[str, str | None, set[str]]]:
@@ -24,8 +25,12 @@ def assign_pick_tasks(uow: UnitOfWork, ctx: HubContext) -> int:
     devices = _zone_devices(uow)
     if not devices:
         return 0
-    sent = 0
-    for task in uow.repo.unassigned_tasks(None):
+    sent = assign_trips(uow, ctx, devices)
+    tasks = uow.repo.unassigned_tasks(None)
+    waved = waved_task_ids(uow.session, [task.id for task in tasks])
+    for task in tasks:
+        if task.id in waved:  # picked on a wave trip instead
+            continue
         wanted = {pick.location for pick in task.picks}
         device = next((d for d, zone, locs in devices if wanted <= locs), None)
         if device is None:

@@ -173,3 +173,49 @@ def test_dashboard_asks_for_a_key_outside_demo_mode(sqlite_url: str, browser: Br
     finally:
         api.stop()
         hub.stop()
+
+
+def test_floor_shows_current_waves_live(tmp_path: Path, browser: Browser) -> None:
+    """A wave built through the API shows per zone on the open page, and its progress moves
+    as the zone device confirms picks (fed to the hub directly: no agents needed)."""
+    from edge.wire import messages as wire
+    from edge.wire import topics
+    from hub.domain import commands
+
+    layout = tmp_path / "layout.yaml"
+    layout.write_text("aisles: 2\nbays_per_block: 3\nlevels: 1\nzones: {A: [A01, A02]}\n")
+    hub = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'hub.sqlite'}", site="t",
+                             layout_path=str(layout), demo_mode=True))
+    api = ApiServer(create_app(hub), "127.0.0.1", free_port())
+    api.start()
+    try:
+        with hub.uow() as uow:
+            key = create_key(uow, hub.ctx, "ops", ["ops"])
+        client = httpx.Client(base_url=api.url, headers={"X-API-Key": key}, timeout=10)
+        seed_catalogue(client, yaml.safe_load(SEED.read_text()))
+        status = wire.DeviceStatus(device_id="zone-a", boot_id="b", seq=0, state="online",
+                                   bdseq=1, role="pick_zone", zone="A", locations=[])
+        hub.handle(commands.DeviceMessage(topics.status("t", "zone-a"), status))
+        order_ids = make_orders(client, yaml.safe_load(SEED.read_text()), 2, random.Random(5))
+        for order_id in order_ids:
+            client.post(f"/orders/{order_id}/release").raise_for_status()
+        wave = client.post("/waves", json={"totes": 4}).json()
+        browser.navigate(f"{api.url}/dashboard/")
+        selector = f"document.querySelector('[data-wave=\"{wave['id']}\"] [data-zone=\"A\"]')"
+        text = browser.wait_for(f"{selector}?.textContent", 20)
+        picks = wave["picks"]
+        assert f"0/{picks} picks" in text
+        (trip,) = wave["trip_list"]
+        stop = trip["stops"][0]
+        event = wire.PickConfirmed(device_id="zone-a", boot_id="b", seq=1, task_id=trip["id"],
+                                   pick_id=stop["pick_id"], order_id=stop["order_id"],
+                                   sku=stop["sku"], location=stop["location"], qty=stop["qty"],
+                                   method="scan")
+        hub.handle(commands.DeviceMessage(topics.event("t", "zone-a", "pick_confirmed"), event))
+        assert browser.wait_for(f"{selector}?.textContent.includes('1/{picks} picks')", 20)
+        assert browser.evaluate(
+            f"document.querySelector('[data-wave=\"{wave['id']}\"]').dataset.state") == "picking"
+        assert browser.console == []
+    finally:
+        api.stop()
+        hub.stop()

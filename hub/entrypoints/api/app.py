@@ -13,6 +13,7 @@ from hub.entrypoints.api import (
     orders,
     problems,
     routing,
+    waves,
 )
 from hub.entrypoints.api import channels as channel_routes
 from hub.entrypoints.api import couriers as couriers_api
@@ -33,6 +34,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(dashboard_router)
     app.include_router(routing.router)
+    app.include_router(waves.router)
     app.include_router(channel_routes.router)
     app.include_router(couriers_api.router)
     app.include_router(messages_api.router)

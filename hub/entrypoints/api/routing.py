@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.entrypoints.api.deps import HubDep, Ops, UowDep
-from hub.errors import Conflict, NotFound
-from hub.routing.batching import OrderPicks, plan_trips
+from hub.entrypoints.api.deps import HubDep, Ops
+from hub.errors import NotFound
 from hub.routing.layout import Layout
 from hub.routing.route import Method, Route, plan_route
 from hub.service_layer.warehouse_layout import current_layout, layout_text, save_layout
@@ -89,36 +88,3 @@ def put_layout(hub: HubDep, _: Ops,
                                          description="the layout as YAML")]) -> LayoutOut:
     """Replace the layout (validated first; the old one stays on any error)."""
     return _describe(save_layout(hub.settings, text), text)
-
-
-class WaveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    order_ids: list[str] = Field(min_length=1, max_length=500,
-                                 description="released orders to pick in this wave")
-    totes: int = Field(ge=1, le=64, description="tote slots on one cart (one order per tote)")
-    units_per_trip: int | None = Field(default=None, ge=1, description="cart unit capacity")
-
-
-class TripOut(BaseModel):
-    zone: str | None
-    totes: dict[str, int] = Field(description="order id -> tote slot (1-based)")
-    route: RouteOut
-
-
-@router.post("/waves", response_model=list[TripOut])
-def plan_wave(body: WaveIn, hub: HubDep, uow: UowDep, _: Ops) -> list[TripOut]:
-    """Picker trips for released orders: split by zone, batched by cart, each in walk order.
-    The plan is computed on request; pick tasks already sent are not changed."""
-    layout = _layout(hub)
-    orders = []
-    for order_id in dict.fromkeys(body.order_ids):
-        tasks = uow.repo.tasks_for_order(order_id)
-        if uow.repo.get_order(order_id) is None:
-            raise NotFound(f"order {order_id!r} not found")
-        picks = [pick for task in tasks for pick in task.picks]
-        if not picks:
-            raise Conflict(f"order {order_id} has no picks: release it first")
-        orders.append(OrderPicks(order_id, [p.location for p in picks],
-                                 sum(p.qty for p in picks)))
-    trips = plan_trips(layout, orders, body.totes, body.units_per_trip)
-    return [TripOut(zone=t.zone, totes=t.tote_of, route=_route_out(t.route)) for t in trips]

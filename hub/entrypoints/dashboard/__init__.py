@@ -31,6 +31,7 @@ from hub.bootstrap import Hub
 from hub.entrypoints.api.deps import HubDep
 from hub.errors import Forbidden, NotFound, Unauthorized
 from hub.service_layer.api_keys import scopes_for
+from hub.service_layer.waves import current_waves
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 STATIC = resources.files(__package__) / "static"
@@ -71,14 +72,15 @@ Access = Annotated[None, Depends(dashboard_access)]
 
 
 def floor_data(hub: Hub) -> dict[str, Any]:
-    """What the floor view shows: devices, pick progress, bench queues, backlogs."""
+    """What the floor view shows: devices, pick progress, current waves, bench queues,
+    backlogs."""
     with hub.uow(read_only=True) as uow:
         devices = [{"device_id": d.device_id, "role": d.role, "zone": d.zone,
                     "state": d.state, "peripherals": d.peripherals or {},
                     "last_seen": d.last_seen.isoformat() if d.last_seen else None,
                     "outbox_depth": d.outbox_depth} for d in uow.repo.devices()]
         data = {"devices": devices, "zones": pick_progress(uow.session),
-                "benches": bench_queues(uow.session),
+                "benches": bench_queues(uow.session), "waves": current_waves(uow.session),
                 "orders": uow.repo.count_orders_by_status(),
                 "outbox_depth": uow.repo.outbox_depth()}
     data["inbox_backlog"] = hub.worker.backlog() if hub.worker else 0

@@ -19,6 +19,7 @@ from hub.domain import commands
 from hub.domain.courier_rules import NoServiceFits
 from hub.domain.model import Order, OrderStatus, Shipment
 from hub.domain.timeline import Step
+from hub.service_layer import waves
 from hub.service_layer.bench_labels import record_printer, send_print_label
 from hub.service_layer.booking import booking_context, record_booking_exception
 from hub.service_layer.channels.tracking import queue_tracking_push
@@ -127,6 +128,9 @@ def _actor(event: wire.EventBase) -> str:
 def _pick_and_order(uow: UnitOfWork,
                     event: wire.PickConfirmed | wire.PickShort) -> tuple[Any, Any, Order]:
     task = uow.repo.get_task(event.task_id)
+    if task is None and (own := waves.task_of_trip_pick(uow.session, event.task_id,
+                                                        event.pick_id)):
+        task = uow.repo.get_task(own)  # a wave trip: the pick belongs to its order's task
     if task is None:
         raise errors.NotFound(f"pick task {event.task_id!r} not found")
     pick = next((p for p in task.picks if p.id == event.pick_id), None)
@@ -158,6 +162,7 @@ def _consume(uow: UnitOfWork, ctx: HubContext, order: Order, sku: str, location:
 def _after_pick(uow: UnitOfWork, ctx: HubContext, task: Any, pick: Any, order: Order) -> None:
     if pick.qty_picked + pick.qty_short >= pick.qty:
         pick.status = "short" if pick.qty_short else "done"
+        waves.after_pick(uow.session, pick.id, ctx.now())
     if all(p.status != "open" for p in task.picks):
         task.status = "done"
     if not order.is_fully_picked():
@@ -278,6 +283,12 @@ def command_ack(event: wire.CommandAck, uow: UnitOfWork, ctx: HubContext) -> Non
         return
     log.warning("command_not_done", device_id=event.device_id, command_id=event.command_id,
                 status=event.status, reason=event.reason)
+    if event.command_id.startswith("cmd_trp_"):
+        for order_id in waves.trip_orders(uow.session, event.command_id[4:]):
+            _order(uow, order_id).record(
+                Step.PICKED, "pick_task_refused", event.ts, actor=_actor(event),
+                outcome=f"command_{event.status}", reason=event.reason,
+                task_id=event.command_id[4:])
     if event.command_id.startswith("cmd_tsk_"):
         task = uow.repo.get_task(event.command_id[4:])
         if task is not None and task.status == "open":

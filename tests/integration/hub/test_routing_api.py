@@ -126,12 +126,12 @@ def test_wave_from_released_orders(routed_hub: Hub, http: httpx.Client) -> None:
         order_id, _ = routed_hub.handle(order(f"W-{n}", (sku, 2)))
         routed_hub.handle(commands.ReleaseOrder(order_id))
         ids.append(order_id)
-    trips = http.post("/waves", json={"order_ids": ids, "totes": 2}).json()
+    trips = http.post("/waves", json={"order_ids": ids, "totes": 2}).json()["trip_list"]
     assert sorted(len(t["totes"]) for t in trips) == [1, 2]
     pair = next(t for t in trips if len(t["totes"]) == 2)
-    assert set(pair["totes"]) == {ids[0], ids[2]}  # the two orders in aisle A01
-    assert sorted(pair["totes"].values()) == [1, 2]
-    assert {s["location"] for s in pair["route"]["stops"]} == {"A01-02-A", "A01-03-A"}
+    assert {t["order_id"] for t in pair["totes"]} == {ids[0], ids[2]}  # both in aisle A01
+    assert sorted(t["slot"] for t in pair["totes"]) == [1, 2]
+    assert {s["location"] for s in pair["stops"]} == {"A01-02-A", "A01-03-A"}
     missing = http.post("/waves", json={"order_ids": ["ord_nope"], "totes": 2})
     assert missing.status_code == 404
     held, _ = routed_hub.handle(order("W-held", ("W0", 1), payment="pending"))

@@ -166,3 +166,22 @@ def test_snapshot_restore_keeps_progress_and_idempotency() -> None:
     assert again.relight() == [ClearAll(), LightSlot("A01-02-A", "green", 1)]
     assert again.command(first, NOW) == []
     assert events(again.scan("400002"))[0].fields["pick_id"] == "T1-p1"
+
+
+def test_wave_trip_events_name_each_picks_own_order() -> None:
+    zone = PickZone(SLOTS)
+    trip = PickTask(**ENV, command_id="c-trip", task_id="trp_1", order_id="O-1", picks=[
+        PickLine(pick_id="p1", location="A01-01-A", sku="SKU1", barcode="1", qty=1,
+                 order_id="O-1", tote=1),
+        PickLine(pick_id="p2", location="A01-02-A", sku="SKU2", barcode="2", qty=1,
+                 order_id="O-2", tote=2),
+        PickLine(pick_id="p3", location="A01-03-A", sku="SKU3", barcode="3", qty=2,
+                 order_id="O-2", tote=2)])
+    zone.command(trip, NOW)
+    [first] = events(zone.scan("1"))
+    [wrong] = events(zone.scan("9"))
+    [second] = events(zone.scan("2"))
+    [short] = events(zone.button(ButtonPress("A01-03-A", "short")))
+    assert [first.fields["order_id"], wrong.fields["order_id"], second.fields["order_id"],
+            short.fields["order_id"]] == ["O-1", "O-2", "O-2", "O-2"]
+    assert {e.fields["task_id"] for e in (first, wrong, second, short)} == {"trp_1"}

@@ -101,6 +101,8 @@ function renderFloor(floor) {
   }
   if (!floor.zones.length) zones.appendChild(el("p", { class: "muted" }, "nothing to pick"));
 
+  renderWaves(floor.waves || []);
+
   const benches = document.getElementById("benches");
   benches.replaceChildren();
   for (const [bench, count] of Object.entries(floor.benches)) {
@@ -109,6 +111,27 @@ function renderFloor(floor) {
   if (!Object.keys(floor.benches).length) {
     benches.appendChild(el("p", { class: "muted" }, "no orders waiting to be packed"));
   }
+}
+
+function renderWaves(waves) {
+  const box = document.getElementById("waves");
+  box.replaceChildren();
+  for (const w of waves) {
+    const wave = el("div", { class: "wave", "data-wave": w.id, "data-state": w.state });
+    wave.appendChild(el("div", { class: "name" },
+      `${w.id} · ${w.state} · ${w.orders} order(s), ${w.trips} trip(s), ` +
+      `${Math.round(100 * w.progress)} % picked`));
+    for (const z of w.zones) {
+      const row = el("div", { class: "progress", "data-zone": z.zone });
+      row.appendChild(el("span", {}, `zone ${z.zone}`));
+      row.appendChild(progressBar(z.picked, z.short, z.units));
+      row.appendChild(el("span", { class: "small picks" },
+        `${z.picks_confirmed}/${z.picks} picks, ${z.trips_done}/${z.trips} trip(s) done`));
+      wave.appendChild(row);
+    }
+    box.appendChild(wave);
+  }
+  if (!waves.length) box.appendChild(el("p", { class: "muted" }, "no wave open"));
 }
 
 function renderReport(report) {
