@@ -16,6 +16,8 @@ from hub.entrypoints.api import (
 )
 from hub.entrypoints.api import channels as channel_routes
 from hub.entrypoints.api import couriers as couriers_api
+from hub.entrypoints.api import keys as keys_api
+from hub.entrypoints.api.body_limit import BodySizeLimit
 from hub.entrypoints.dashboard import router as dashboard_router
 
 
@@ -24,6 +26,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="Orders, stock, devices and the fulfilment timeline.")
     app.state.hub = hub
     problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=hub.settings.api_max_body_bytes)
     app.include_router(orders.router)
     app.include_router(catalogue.router)
     app.include_router(devices.router)
@@ -33,6 +36,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(routing.router)
     app.include_router(channel_routes.router)
     app.include_router(couriers_api.router)
+    app.include_router(keys_api.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:
