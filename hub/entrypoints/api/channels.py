@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -222,7 +222,8 @@ def quarantine(uow: UowDep, _: Ops, status: str | None = "open") -> list[Quarant
 
 
 @router.post("/quarantine/{entry_id}/reprocess", response_model=IngestOut)
-def reprocess(entry_id: int, hub: HubDep, _: Ops) -> IngestOut:
+def reprocess(entry_id: Annotated[int, Path(ge=1, le=2**31 - 1)], hub: HubDep,
+              _: Ops) -> IngestOut:
     return IngestOut(**asdict(_handle(hub, cc.ReprocessQuarantined(entry_id))))
 
 

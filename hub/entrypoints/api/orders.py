@@ -81,7 +81,7 @@ def create_order(body: OrderIn, hub: HubDep, request: Request, response: Respons
 def list_orders(uow: UowDep, request: Request, _: ChannelOrOps,
                 status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0) -> list[OrderOut]:
+                offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[OrderOut]:
     orders = uow.repo.list_orders(status_.value if status_ else None, limit, offset,
                                   channel=channel_of_key(request))
     return [order_out(order, uow) for order in orders]
