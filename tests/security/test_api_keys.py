@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,8 +21,9 @@ from tests.security.conftest import load_warehouse, order_body, security_setting
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'hub.sqlite'}"
+def database(database_url: str) -> str:
+    """SQLite and PostgreSQL (time zones of the grace period differ between them)."""
+    return database_url
 
 
 @pytest.fixture
