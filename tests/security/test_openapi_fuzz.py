@@ -74,7 +74,7 @@ def test_no_server_errors_and_no_schema_violations(fuzzed: tuple[Any, Hub, str],
                                                    authenticated: bool) -> None:
     schema, _hub, ops = fuzzed
     headers = {"X-API-Key": ops} if authenticated else {}
-    examples = EXAMPLES if authenticated else max(2, EXAMPLES // 3)
+    examples = EXAMPLES if authenticated else max(3, EXAMPLES // 2)
     failures: list[str] = []
     operations = cases = 0
     for result in schema.get_all_operations():
@@ -82,7 +82,10 @@ def test_no_server_errors_and_no_schema_violations(fuzzed: tuple[Any, Hub, str],
         operations += 1
         if authenticated and operation.label in LONG_LIVED:
             continue
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        # without a key every answer is 401 before the input is read: positive data suffices
+        modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if authenticated else (
+            GenerationMode.POSITIVE,)
+        for mode in modes:
             ran, failure = fuzz_operation(operation, mode, headers, examples)
             cases += ran
             if failure:
