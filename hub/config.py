@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     site: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
+    api_max_body_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024,
+        description="larger request bodies are refused with 413 before they are read")
     bootstrap_api_key: str | None = Field(
         default=None, description="a key with every scope, created at start (ops bootstrap)")
     auto_migrate: bool = True

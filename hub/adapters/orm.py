@@ -207,6 +207,8 @@ api_keys = Table(
     Column("scopes", JSON, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS),
+    Column("channel", String(32)),  # a channel key bound to one sales channel
+    Column("expires_at", TS),  # end of a rotated-out key's grace period
 )
 
 counters = Table(

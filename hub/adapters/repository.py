@@ -49,10 +49,13 @@ class Repository:
         return self.session.scalars(select(Order).where(
             orm.orders.c.channel == channel, orm.orders.c.channel_ref == channel_ref)).first()
 
-    def list_orders(self, status: str | None, limit: int, offset: int) -> Sequence[Order]:
+    def list_orders(self, status: str | None, limit: int, offset: int,
+                    channel: str | None = None) -> Sequence[Order]:
         stmt = select(Order).order_by(orm.orders.c.created_at, orm.orders.c.id)
         if status:
             stmt = stmt.where(orm.orders.c.status == status)
+        if channel is not None:
+            stmt = stmt.where(orm.orders.c.channel == channel)
         return self.session.scalars(stmt.limit(limit).offset(offset)).all()
 
     def count_orders_by_status(self) -> dict[str, int]:
@@ -250,6 +253,24 @@ class Repository:
             k.key_hash == key_hash, k.revoked_at.is_(None))).first()
 
     def add_api_key(self, key_id: str, name: str, key_hash: str, scopes: list[str],
-                    at: datetime) -> None:
+                    at: datetime, channel: str | None = None) -> None:
         self.session.execute(insert(orm.api_keys).values(
-            id=key_id, name=name, key_hash=key_hash, scopes=scopes, created_at=at))
+            id=key_id, name=name, key_hash=key_hash, scopes=scopes, created_at=at,
+            channel=channel))
+
+    def api_key(self, key_id: str) -> Row[Any] | None:
+        return self.session.execute(select(orm.api_keys).where(
+            orm.api_keys.c.id == key_id)).first()
+
+    def api_keys(self) -> Sequence[Row[Any]]:
+        k = orm.api_keys.c
+        return self.session.execute(select(orm.api_keys).order_by(k.created_at, k.id)).all()
+
+    def set_api_key_expiry(self, key_id: str, at: datetime) -> None:
+        self.session.execute(update(orm.api_keys).where(orm.api_keys.c.id == key_id).values(
+            expires_at=at))
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> None:
+        self.session.execute(update(orm.api_keys).where(
+            orm.api_keys.c.id == key_id, orm.api_keys.c.revoked_at.is_(None)).values(
+            revoked_at=at))

@@ -83,21 +83,63 @@ def migrate() -> None:
 
 @keys_app.command("create")
 def create_key(name: Annotated[str, typer.Argument(help="who the key is for")],
-               scope: Annotated[list[str], typer.Option(help="channel, courier, ops, device")]
+               scope: Annotated[list[str], typer.Option(help="channel, courier, ops, device")],
+               channel: Annotated[str | None, typer.Option(
+                   help="bind a channel key to this sales channel (e.g. shopify)")] = None,
                ) -> None:
     """Create an API key; it is shown once, only its hash is stored."""
-    from hub.bootstrap import bootstrap
     from hub.service_layer.api_keys import create_key as make
+
+    key = _with_keys(lambda uow, ctx: make(uow, ctx, name, scope, channel))
+    console.print(key)
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """Every key: id, name, scopes, channel and state (never the key itself)."""
+    from hub.service_layer.api_keys import list_keys as all_keys
+
+    for k in _with_keys(lambda uow, _ctx: all_keys(uow)):
+        state = ("revoked" if k.revoked_at else
+                 f"expires {k.expires_at:%Y-%m-%d %H:%M:%S}Z" if k.expires_at else "active")
+        console.print(f"{k.id}  {k.name}  {','.join(k.scopes)}  "
+                      f"channel={k.channel or '*'}  {state}", highlight=False)
+
+
+@keys_app.command("rotate")
+def rotate_key(key: Annotated[str, typer.Argument(help="key id, or name")],
+               grace: Annotated[float | None, typer.Option(
+                   help="seconds the old key still works (default: until revoked)")] = None,
+               ) -> None:
+    """Make a new key with the same name, scopes and channel; print it."""
+    from hub.service_layer.api_keys import rotate_key as rotate
+
+    made = _with_keys(lambda uow, ctx: rotate(uow, ctx, key, grace))
+    console.print(made.key)
+
+
+@keys_app.command("revoke")
+def revoke_key(key: Annotated[str, typer.Argument(help="key id, or name (all its keys)")],
+               ) -> None:
+    """Revoke a key: refused from the next request on."""
+    from hub.service_layer.api_keys import revoke_key as revoke
+
+    revoked = _with_keys(lambda uow, ctx: revoke(uow, ctx, key))
+    console.print(f"revoked {len(revoked)} key(s): {', '.join(k.id for k in revoked)}")
+
+
+def _with_keys(action):  # type: ignore[no-untyped-def]
+    """Run ``action(uow, ctx)`` on the hub's database; errors become a CLI message."""
+    from hub.bootstrap import bootstrap
 
     hub = bootstrap(_settings())
     try:
         with hub.uow() as uow:
-            key = make(uow, hub.ctx, name, scope)
-    except ValueError as exc:
+            return action(uow, hub.ctx)
+    except (HubError, ValueError) as exc:
         raise _fail(str(exc)) from None
     finally:
         hub.stop()
-    console.print(key)
 
 
 @app.command("request-reviews")

@@ -7,6 +7,7 @@ read from its string, so money stays exact; ids are kept as strings (Shopify ids
 
 from __future__ import annotations
 
+import functools
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -101,9 +102,20 @@ class ChannelHttpPort(Protocol):
 
 
 class ChannelAdapter(ABC):
-    """One sales channel. Parsing is pure; pushes are described, then sent by a connector."""
+    """One sales channel. Parsing is pure; pushes are described, then sent by a connector.
+
+    ``parse_order`` of every adapter raises only ChannelPayloadError: a payload of a shape the
+    adapter does not expect (a list where an object belongs, a number for a list) is wrapped
+    into one, so it is quarantined with a reason rather than failing the request.
+    """
 
     name: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        parse = cls.__dict__.get("parse_order")
+        if parse is not None and not getattr(parse, "_payload_errors_only", False):
+            cls.parse_order = _payload_errors_only(parse)  # type: ignore[method-assign]
 
     @abstractmethod
     def parse_order(self, payload: dict[str, Any]) -> ChannelOrder:
@@ -124,6 +136,26 @@ class ChannelAdapter(ABC):
 
 
 # --- helpers shared by the adapters --------------------------------------------------------
+
+UNEXPECTED_SHAPE = (AttributeError, TypeError, KeyError, IndexError, ValueError,
+                    ArithmeticError)
+
+
+def _payload_errors_only(parse: Any) -> Any:
+    @functools.wraps(parse)
+    def parse_order(self: ChannelAdapter, payload: dict[str, Any]) -> ChannelOrder:
+        try:
+            order: ChannelOrder = parse(self, payload)
+        except ChannelPayloadError:
+            raise
+        except UNEXPECTED_SHAPE as exc:
+            raise ChannelPayloadError(f"the {self.name} order has an unexpected shape "
+                                      f"({type(exc).__name__}: {exc})"[:500]) from exc
+        return order
+
+    parse_order._payload_errors_only = True  # type: ignore[attr-defined]
+    return parse_order
+
 
 def load_json(raw: bytes | str) -> Any:
     """Decode channel JSON keeping decimals exact (floats become Decimal)."""

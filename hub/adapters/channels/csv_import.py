@@ -46,7 +46,15 @@ class CsvResult:
 
 
 def parse_csv(content: str, channel: str = "csv") -> CsvResult:
-    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    try:
+        return _parse_csv(content, channel)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ChannelPayloadError(f"the CSV cannot be read: {exc}") from None
+
+
+def _parse_csv(content: str, channel: str) -> CsvResult:
+    # newline="": the csv module reads line ends itself, so a CR inside a field is kept
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff"), newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = sorted(REQUIRED - set(header))
     if missing:

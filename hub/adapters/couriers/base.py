@@ -29,6 +29,11 @@ class CourierTimeout(CourierError):
     retryable = True
 
 
+class CourierBadAnswer(CourierTimeout):
+    """A 2xx answer the adapter cannot read: the courier may have acted on the request, so it
+    is handled like a timeout (reconcile before sending again)."""
+
+
 class CourierUnavailable(CourierError):
     """5xx or connection refused: nothing was booked, try again later."""
 

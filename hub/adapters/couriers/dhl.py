@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.adapters.couriers.base import Booking, BookingRequest, TrackingUpdate
-from hub.adapters.couriers.http import HttpCourier, b64
+from hub.adapters.couriers.http import HttpCourier, b64, courier_answer
 from hub.domain.tracking_status import map_status
 
 
@@ -47,6 +47,7 @@ def shipment_request(request: BookingRequest, account: str, now: datetime) -> di
     }
 
 
+@courier_answer("dhl")
 def parse_shipment_response(document: dict[str, Any]) -> tuple[str, bytes, str]:
     """(tracking number, label bytes, label format) of a create-shipment answer."""
     label = next(d for d in document["documents"] if d.get("content"))
@@ -54,6 +55,7 @@ def parse_shipment_response(document: dict[str, Any]) -> tuple[str, bytes, str]:
             str(label.get("imageFormat", "PDF")).upper())
 
 
+@courier_answer("dhl")
 def parse_tracking(document: dict[str, Any]) -> list[TrackingUpdate]:
     updates = []
     for shipment in document["shipments"]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.adapters.couriers.base import Booking, BookingRequest, CourierRejected
-from hub.adapters.couriers.http import HttpCourier
+from hub.adapters.couriers.http import HttpCourier, courier_answer
 
 
 def dpd_address(place: dict[str, Any]) -> dict[str, Any]:
@@ -47,6 +47,7 @@ def insert_shipment_request(request: BookingRequest, now: datetime) -> dict[str,
     }
 
 
+@courier_answer("dpd")
 def parse_insert_shipment(document: dict[str, Any]) -> tuple[str, str]:
     """(shipment id, first parcel number) of an insert-shipment response."""
     if document.get("error"):

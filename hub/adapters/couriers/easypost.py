@@ -14,7 +14,7 @@ from hub.adapters.couriers.base import (
     CourierUnavailable,
     Rate,
 )
-from hub.adapters.couriers.http import HttpCourier
+from hub.adapters.couriers.http import HttpCourier, courier_answer
 
 GRAMS_PER_OZ = 28.349523125
 
@@ -41,12 +41,14 @@ def create_shipment_request(request: BookingRequest) -> dict[str, Any]:
                          "options": {"label_format": "ZPL"}, "reference": request.parcel_id}}
 
 
+@courier_answer("easypost")
 def parse_rates(document: dict[str, Any]) -> list[Rate]:
     return [Rate(courier=f"easypost:{r['carrier']}", service=r["service"],
                  amount=float(r["rate"]), currency=r["currency"],
                  days=r.get("delivery_days"), ref=r["id"]) for r in document.get("rates", [])]
 
 
+@courier_answer("easypost")
 def choose_rate(rates: list[Rate], service_code: str) -> Rate:
     """The rate for the requested service (carrier:service or service), else the cheapest."""
     if not rates:
@@ -59,6 +61,7 @@ def choose_rate(rates: list[Rate], service_code: str) -> Rate:
     return min(rates, key=lambda r: r.amount)
 
 
+@courier_answer("easypost")
 def parse_bought(document: dict[str, Any]) -> tuple[str, str, str]:
     """(tracking code, label URL, label format) of a bought shipment."""
     label = document["postage_label"]

@@ -4,19 +4,45 @@ base URL, with transport failures mapped onto the port's error classes."""
 from __future__ import annotations
 
 import base64
-from typing import Any
+import binascii
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 import structlog
 
 from hub.adapters.couriers.base import (
     Courier,
+    CourierBadAnswer,
     CourierRejected,
     CourierTimeout,
     CourierUnavailable,
 )
 
 log = structlog.get_logger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+UNREADABLE = (KeyError, IndexError, TypeError, ValueError, AttributeError, StopIteration,
+              binascii.Error, OverflowError)
+
+
+def courier_answer(courier: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Make a parser of a courier's answer raise only CourierError: a shape it cannot read
+    (missing keys, wrong types, bad dates or base64) becomes CourierBadAnswer."""
+
+    def wrap(parse: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(parse)
+        def parsed(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return parse(*args, **kwargs)
+            except UNREADABLE as exc:
+                raise CourierBadAnswer(courier, f"unreadable answer ({parse.__name__}): "
+                                       f"{type(exc).__name__}: {exc}"[:500]) from exc
+
+        return parsed
+
+    return wrap
 
 
 class CourierHttp:

@@ -14,7 +14,7 @@ from hub.adapters.couriers.base import (
     Manifest,
     TrackingUpdate,
 )
-from hub.adapters.couriers.http import CourierHttp, HttpCourier, b64
+from hub.adapters.couriers.http import CourierHttp, HttpCourier, b64, courier_answer
 from hub.domain.tracking_status import map_status
 
 
@@ -58,6 +58,7 @@ def create_orders_request(request: BookingRequest, now: datetime) -> dict[str, A
     return {"items": [order]}
 
 
+@courier_answer("royalmail")
 def parse_created_order(document: dict[str, Any]) -> dict[str, Any]:
     """The one created order of a CreateOrdersResponse, or CourierRejected with the reasons."""
     created = document.get("createdOrders") or []
@@ -121,6 +122,7 @@ class RoyalMailClickAndDrop(HttpCourier):
         return parse_tracking(document)
 
 
+@courier_answer("royalmail")
 def parse_tracking(document: dict[str, Any]) -> list[TrackingUpdate]:
     piece = document["mailPieces"]
     summary = piece.get("summary", {})

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.adapters.couriers.base import Booking, BookingRequest, TrackingUpdate
-from hub.adapters.couriers.http import HttpCourier, b64
+from hub.adapters.couriers.http import HttpCourier, b64, courier_answer
 from hub.domain.tracking_status import map_status
 
 VERSION = "v2409"
@@ -48,6 +48,7 @@ def shipment_request(request: BookingRequest, account: str) -> dict[str, Any]:
         }}}
 
 
+@courier_answer("ups")
 def parse_shipment_response(document: dict[str, Any]) -> tuple[str, bytes, str, str]:
     """(tracking number, label bytes, label format, shipment id)."""
     results = document["ShipmentResponse"]["ShipmentResults"]
@@ -59,6 +60,7 @@ def parse_shipment_response(document: dict[str, Any]) -> tuple[str, bytes, str, 
             str(results["ShipmentIdentificationNumber"]))
 
 
+@courier_answer("ups")
 def parse_tracking(document: dict[str, Any]) -> list[TrackingUpdate]:
     updates = []
     for shipment in document["trackResponse"]["shipment"]:

@@ -19,6 +19,8 @@ from hub.entrypoints.api import channels as channel_routes
 from hub.entrypoints.api import couriers as couriers_api
 from hub.entrypoints.api import messages as messages_api
 from hub.entrypoints.api import returns as returns_api
+from hub.entrypoints.api import keys as keys_api
+from hub.entrypoints.api.body_limit import BodySizeLimit
 from hub.entrypoints.dashboard import router as dashboard_router
 
 
@@ -27,6 +29,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="Orders, stock, devices and the fulfilment timeline.")
     app.state.hub = hub
     problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=hub.settings.api_max_body_bytes)
     app.include_router(orders.router)
     app.include_router(catalogue.router)
     app.include_router(devices.router)
@@ -39,6 +42,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(couriers_api.router)
     app.include_router(messages_api.router)
     app.include_router(returns_api.router)
+    app.include_router(keys_api.router)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, object]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -26,7 +26,7 @@ from hub.adapters.channels.csv_import import TEMPLATE
 from hub.bootstrap import Hub
 from hub.domain import channel_commands as cc
 from hub.domain.commands import Command
-from hub.entrypoints.api.deps import ChannelOrOps, HubDep, Ops, UowDep
+from hub.entrypoints.api.deps import ChannelOrOps, HubDep, Ops, UowDep, check_channel
 from hub.entrypoints.api.schemas import Code
 from hub.errors import InvalidInput
 from hub.service_layer.channels.polling import handle_retrying
@@ -191,11 +191,13 @@ async def post_channel_order(channel: str, request: Request, hub: HubDep, _: Cha
                              ) -> IngestOut:
     """A channel's own order JSON (Shopify/WooCommerce REST order, an eBay order, an Amazon
     ``{"order", "items", "address"}`` bundle), e.g. from an integration that pulls it."""
+    check_channel(request, channel)
     return await _ingest(hub, channel, await request.body(), idempotency_key)
 
 
 @router.post("/csv", response_model=CsvOut)
 async def import_csv(request: Request, hub: HubDep, _: ChannelOrOps) -> CsvOut:
+    check_channel(request, "csv")
     try:
         content = (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -220,7 +222,8 @@ def quarantine(uow: UowDep, _: Ops, status: str | None = "open") -> list[Quarant
 
 
 @router.post("/quarantine/{entry_id}/reprocess", response_model=IngestOut)
-def reprocess(entry_id: int, hub: HubDep, _: Ops) -> IngestOut:
+def reprocess(entry_id: Annotated[int, Path(ge=1, le=2**31 - 1)], hub: HubDep,
+              _: Ops) -> IngestOut:
     return IngestOut(**asdict(_handle(hub, cc.ReprocessQuarantined(entry_id))))
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from hub.domain import commands
 from hub.domain.model import Order, OrderStatus
 from hub.domain.timeline import STEP_TITLES, Step
-from hub.entrypoints.api.deps import ChannelOrOps, HubDep, Ops, UowDep
+from hub.entrypoints.api.deps import (
+    ChannelOrOps,
+    HubDep,
+    Ops,
+    UowDep,
+    channel_of_key,
+    check_channel,
+    check_order_visible,
+)
 from hub.entrypoints.api.schemas import (
     LineOut,
     OrderIn,
@@ -41,18 +49,21 @@ def order_out(order: Order, uow: UnitOfWork) -> OrderOut:
             label_printed_at=shipment.label_printed_at))
 
 
-def _get(uow: UnitOfWork, order_id: str) -> Order:
+def _get(uow: UnitOfWork, order_id: str, request: Request | None = None) -> Order:
     order = uow.repo.get_order(order_id)
     if order is None:
         raise NotFound(f"order {order_id!r} not found")
+    if request is not None:
+        check_order_visible(request, order.channel, order_id)
     return order
 
 
 @router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED,
              responses={200: {"model": OrderOut,
                               "description": "the channel reference was stored before"}})
-def create_order(body: OrderIn, hub: HubDep, response: Response,
+def create_order(body: OrderIn, hub: HubDep, request: Request, response: Response,
                  _: ChannelOrOps) -> OrderOut:
+    check_channel(request, body.channel)
     order_id, created = hub.handle(commands.CreateOrder(
         channel=body.channel, channel_ref=body.channel_ref,
         lines=[commands.NewLine(line.sku, line.qty, line.unit_price) for line in body.lines],
@@ -67,17 +78,18 @@ def create_order(body: OrderIn, hub: HubDep, response: Response,
 
 
 @router.get("", response_model=list[OrderOut])
-def list_orders(uow: UowDep, _: ChannelOrOps,
+def list_orders(uow: UowDep, request: Request, _: ChannelOrOps,
                 status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0) -> list[OrderOut]:
-    orders = uow.repo.list_orders(status_.value if status_ else None, limit, offset)
+                offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[OrderOut]:
+    orders = uow.repo.list_orders(status_.value if status_ else None, limit, offset,
+                                  channel=channel_of_key(request))
     return [order_out(order, uow) for order in orders]
 
 
 @router.get("/{order_id}", response_model=OrderOut)
-def get_order(order_id: str, uow: UowDep, _: ChannelOrOps) -> OrderOut:
-    return order_out(_get(uow, order_id), uow)
+def get_order(order_id: str, uow: UowDep, request: Request, _: ChannelOrOps) -> OrderOut:
+    return order_out(_get(uow, order_id, request), uow)
 
 
 @router.post("/{order_id}/release", response_model=ReleaseOut)
@@ -87,8 +99,9 @@ def release_order(order_id: str, hub: HubDep, _: Ops) -> ReleaseOut:
 
 
 @router.get("/{order_id}/timeline", response_model=list[TimelineEntry])
-def timeline(order_id: str, uow: UowDep, _: ChannelOrOps) -> list[TimelineEntry]:
-    _get(uow, order_id)
+def timeline(order_id: str, uow: UowDep, request: Request,
+             _: ChannelOrOps) -> list[TimelineEntry]:
+    _get(uow, order_id, request)
     return [TimelineEntry(step=e.step, step_title=STEP_TITLES[Step(e.step)], name=e.name,
                           at=e.at, actor=e.actor, outcome=e.outcome, details=e.details)
             for e in uow.repo.timeline(order_id)]

@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from hub.errors import HubError
@@ -33,6 +34,14 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"where": "body", "problem": "invalid"}
         return problem(422, "Invalid input", f"{first['where']}: {first['problem']}",
                        errors=errors)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # the database refused a value of the request (PostgreSQL: a NUL character in text, a
+        # number out of range); the statement is logged, never shown
+        log.warning("api_unstorable_value", path=request.url.path, error=str(exc.orig)[:200])
+        return problem(422, "Invalid input", "a value in the request cannot be stored or "
+                       "searched (a NUL character, or a number out of range)")
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
