@@ -17,9 +17,9 @@ from hub.entrypoints.api import (
 )
 from hub.entrypoints.api import channels as channel_routes
 from hub.entrypoints.api import couriers as couriers_api
+from hub.entrypoints.api import keys as keys_api
 from hub.entrypoints.api import messages as messages_api
 from hub.entrypoints.api import returns as returns_api
-from hub.entrypoints.api import keys as keys_api
 from hub.entrypoints.api.body_limit import BodySizeLimit
 from hub.entrypoints.dashboard import router as dashboard_router
 
