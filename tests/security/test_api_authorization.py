@@ -62,6 +62,8 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/layout"): OPS,
     ("PUT", "/layout"): OPS,
     ("POST", "/waves"): OPS,
+    ("GET", "/waves"): OPS,
+    ("GET", "/waves/{wave_id}"): OPS,
     ("POST", "/channels/shopify/webhooks"): SIGNED,
     ("POST", "/channels/woocommerce/webhooks"): SIGNED,
     ("POST", "/channels/stripe/webhooks"): SIGNED,
