@@ -98,7 +98,8 @@ class Hub:
         assert url is not None
         self.worker = DeviceMessageWorker(self.bus.handle, self.ctx, self._publish,
                                           after=self._kick)
-        self.mqtt = HubMqtt(url, topics.hub_subscriptions(self.settings.site),
+        self.mqtt = HubMqtt(url, topics.hub_subscriptions(self.settings.site,
+                                                     self.settings.share_group),
                             self.worker.submit)
         self.dispatcher = OutboxDispatcher(self.bus.uow_factory, self.ctx, self.mqtt,
                                            self.notifier, channel_pushes=ChannelPushDispatcher(

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hub.adapters import orm
 from hub.domain.model import Location, Order, PickTask, Shipment, Sku
@@ -232,8 +232,17 @@ class Repository:
         return int(value or 0)
 
     # --- picking and shipping ------------------------------------------------------------
-    def get_task(self, task_id: str) -> PickTask | None:
-        task = self.session.get(PickTask, task_id)
+    def holds_lock(self, order_id: str) -> bool:
+        return order_id in self._locked
+
+    def get_task(self, task_id: str, *, reload: bool = False) -> PickTask | None:
+        """A pick task with its picks; ``reload`` reads both again (after taking the lock
+        of its order, under which tasks change, when they were read before it)."""
+        if reload:
+            task = self.session.get(PickTask, task_id, populate_existing=True,
+                                    options=[selectinload(PickTask.picks)])  # type: ignore[arg-type]
+        else:
+            task = self.session.get(PickTask, task_id)
         if task is not None:
             self._tasks[task_id] = task
         return task

@@ -200,6 +200,14 @@ def _pick_and_order(uow: UnitOfWork,
     task = uow.repo.get_task(event.task_id)
     if task is None:
         raise errors.NotFound(f"pick task {event.task_id!r} not found")
+    if not uow.repo.holds_lock(task.order_id):
+        # picks change under their order's lock: read them again once it is held, or a
+        # concurrent writer (another hub replica) could be overwritten with stale counts
+        order = _order(uow, task.order_id)
+        task = uow.repo.get_task(event.task_id, reload=True)
+        assert task is not None  # tasks are never deleted
+    else:
+        order = _order(uow, task.order_id)
     pick = next((p for p in task.picks if p.id == event.pick_id), None)
     if pick is None:
         raise errors.NotFound(f"pick {event.pick_id!r} is not in task {event.task_id}")
@@ -207,7 +215,7 @@ def _pick_and_order(uow: UnitOfWork,
         raise errors.InvalidInput(
             f"pick {pick.id} is {pick.sku} at {pick.location}, not {event.sku} at "
             f"{event.location}")
-    return task, pick, _order(uow, task.order_id)
+    return task, pick, order
 
 
 def _consume(uow: UnitOfWork, ctx: HubContext, order: Order, sku: str, location: str,
