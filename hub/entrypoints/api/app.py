@@ -10,6 +10,7 @@ from hub.entrypoints.api import (
     catalogue,
     devices,
     metrics,
+    order_batch,
     orders,
     problems,
     routing,
@@ -24,6 +25,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="Orders, stock, devices and the fulfilment timeline.")
     app.state.hub = hub
     problems.install(app)
+    app.include_router(order_batch.router)  # before /orders/{order_id}
     app.include_router(orders.router)
     app.include_router(catalogue.router)
     app.include_router(devices.router)
