@@ -52,7 +52,7 @@ class Repository:
         movements = self._deferred_movements
         self._deferred_consumption, self._deferred_movements = {}, []
         b = orm.stock_balances.c
-        for (sku, location), qty in pending.items():
+        for (sku, location), qty in sorted(pending.items()):  # one lock order for all
             if not self._balance_update(sku, location, b.reserved >= qty, b.on_hand >= qty,
                                         on_hand=b.on_hand - qty, reserved=b.reserved - qty):
                 raise StockWriteRefused(f"{qty} x {sku} at {location} is not reserved")
@@ -232,6 +232,18 @@ class Repository:
         return int(value or 0)
 
     # --- picking and shipping ------------------------------------------------------------
+    def lock_orders(self, order_ids: Sequence[str]) -> None:
+        """Lock these orders now, in id order. Writers that lock orders this way (hub
+        replicas handling batches of events side by side) cannot deadlock on them."""
+        wanted = sorted(set(order_ids) - set(self._locked))
+        if not wanted:
+            return
+        stmt = (select(Order).where(orm.orders.c.id.in_(wanted)).order_by(orm.orders.c.id)
+                .with_for_update())
+        for order in self.session.scalars(stmt):
+            self.seen.add(order)
+            self._locked[order.id] = order
+
     def holds_lock(self, order_id: str) -> bool:
         return order_id in self._locked
 

@@ -56,6 +56,10 @@ def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork, ctx: HubCont
     repeated), so it always takes the per-message path."""
     results: list[Outcome | errors.HubError | CourierError] = []
     pending: list[commands.DeviceMessage] = []
+    # the orders the events name, locked up front in one order (see Repository.lock_orders)
+    uow.repo.lock_orders([order_id for item in cmd.messages
+                          if isinstance(order_id := getattr(item.message, "order_id", None),
+                                        str)])
     for item in cmd.messages:
         if isinstance(item.message, wire.PackVerified):
             results.extend(_apply_run(pending, uow, ctx))
