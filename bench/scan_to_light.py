@@ -34,6 +34,7 @@ import psycopg
 from edge.wire import messages as wire
 from edge.wire import topics
 from edge.wire.codec import encode
+from hub.adapters.mqtt import no_delay
 from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.domain import commands
@@ -48,6 +49,7 @@ def client(on_message: Callable[..., None] | None = None) -> paho.Client:
     c.max_inflight_messages_set(1000)
     if on_message is not None:
         c.on_message = on_message
+    c.on_connect = lambda client, *_: no_delay(client)
     c.connect("127.0.0.1", 1883)
     c.loop_start()
     return c
