@@ -37,6 +37,7 @@ log = structlog.get_logger(__name__)
 
 COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     commands.CreateOrder: orders.create_order,
+    commands.CreateOrders: orders.create_orders,
     commands.ReleaseOrder: orders.release_order,
     commands.AddSku: catalogue.add_sku,
     commands.AddLocation: catalogue.add_location,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -104,6 +104,13 @@ class Repository:
     def order_by_channel_ref(self, channel: str, channel_ref: str) -> Order | None:
         return self.session.scalars(select(Order).where(
             orm.orders.c.channel == channel, orm.orders.c.channel_ref == channel_ref)).first()
+
+    def orders_by_channel_refs(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Which of these (channel, channel_ref) are stored, with their order ids."""
+        o = orm.orders.c
+        rows = self.session.execute(select(o.channel, o.channel_ref, o.id).where(
+            tuple_(o.channel, o.channel_ref).in_(list(set(refs))))) if refs else []
+        return {(row.channel, row.channel_ref): row.id for row in rows}
 
     def list_orders(self, status: str | None, limit: int, offset: int) -> Sequence[Order]:
         stmt = select(Order).order_by(orm.orders.c.created_at, orm.orders.c.id)

@@ -46,30 +46,37 @@ def _invalid(index: int, exc: ValidationError) -> OrderResult:
                        detail=f"{first['where']}: {first['problem']}", errors=errors)
 
 
-def _store(hub: HubDep, index: int, raw: dict[str, Any]) -> OrderResult:
-    try:
-        body = OrderIn.model_validate(raw)
-    except ValidationError as exc:
-        return _invalid(index, exc)
-    try:
-        order_id, created = hub.handle(commands.CreateOrder(
-            channel=body.channel, channel_ref=body.channel_ref,
-            lines=[commands.NewLine(line.sku, line.qty, line.unit_price) for line in body.lines],
-            ship_to=body.ship_to.model_dump(exclude_none=True), currency=body.currency,
-            total=body.total, payment_status=body.payment_status,
-            customer_email=body.customer_email, promised_by=body.promised_by,
-            service_level=body.service_level))
-    except HubError as exc:
-        return OrderResult(index=index, status="refused", detail=exc.detail)
-    return OrderResult(index=index, status="created" if created else "existing",
-                       order_id=order_id)
+def _command(body: OrderIn) -> commands.CreateOrder:
+    return commands.CreateOrder(
+        channel=body.channel, channel_ref=body.channel_ref,
+        lines=[commands.NewLine(line.sku, line.qty, line.unit_price) for line in body.lines],
+        ship_to=body.ship_to.model_dump(exclude_none=True), currency=body.currency,
+        total=body.total, payment_status=body.payment_status,
+        customer_email=body.customer_email, promised_by=body.promised_by,
+        service_level=body.service_level)
 
 
 @router.post("/batch", response_model=OrderBatchOut)
 def create_orders(body: OrderBatchIn, hub: HubDep, _: ChannelOrOps) -> OrderBatchOut:
-    """Store up to 1000 orders; the answer lists what became of each, in request order."""
-    results = [_store(hub, n, raw) for n, raw in enumerate(body.orders)]
-    count = {s: sum(r.status == s for r in results) for s in ("created", "existing")}
+    """Store up to 1000 orders in one transaction (each in its own savepoint); the answer
+    lists what became of each, in request order."""
+    results: list[OrderResult | None] = []
+    valid: list[tuple[int, commands.CreateOrder]] = []
+    for index, raw in enumerate(body.orders):
+        try:
+            valid.append((index, _command(OrderIn.model_validate(raw))))
+            results.append(None)
+        except ValidationError as exc:
+            results.append(_invalid(index, exc))
+    stored = hub.handle(commands.CreateOrders([cmd for _, cmd in valid])) if valid else []
+    for (index, _cmd), outcome in zip(valid, stored, strict=True):
+        if isinstance(outcome, HubError):
+            results[index] = OrderResult(index=index, status="refused", detail=outcome.detail)
+        else:
+            order_id, created = outcome
+            results[index] = OrderResult(index=index, status="created" if created else "existing",
+                                         order_id=order_id)
+    done = [r for r in results if r is not None]
+    count = {s: sum(r.status == s for r in done) for s in ("created", "existing")}
     return OrderBatchOut(created=count["created"], existing=count["existing"],
-                         failed=len(results) - count["created"] - count["existing"],
-                         results=results)
+                         failed=len(done) - count["created"] - count["existing"], results=done)
