@@ -1,7 +1,8 @@
 """Two hub replicas (separate processes) share one PostgreSQL and split the device events
 through an MQTT shared subscription on a real Mosquitto. One replica is killed with SIGKILL
 in the middle of the stream; the devices keep resending what was not acknowledged, as their
-outbox does. Every event must take effect exactly once: none lost, none applied twice."""
+outbox does. Every event must take effect exactly once: none lost, none applied twice. The
+two outbox dispatchers start on the same queued rows; each row must be sent once."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ DEVICES = 4
 EVENTS_PER_DEVICE = 120
 RATE_PER_S = 120.0  # the stream lasts about 4 s, so the kill lands in its middle
 RESEND_AFTER_S = 2.0  # a device resends what is not acked after this long
+CONFIRMATIONS = 40  # orders whose confirmation waits in the outbox when the replicas start
 
 
 @dataclass
@@ -68,6 +70,9 @@ def seed(database_url: str) -> list[Work]:
                 task = uow.repo.tasks_for_order(order_id)[0]
                 pick = task.picks[0]
                 work.append(Work(f"zone-{n}", order_id, task.id, pick.id, pick.location))
+        for n in range(CONFIRMATIONS - DEVICES):  # more outbox rows for both dispatchers
+            hub.handle(commands.CreateOrder("replicas", f"C-{n}",
+                                            [commands.NewLine("SKU", 1)], {"name": "x"}))
         return work
     finally:
         hub.stop()
@@ -256,6 +261,8 @@ def test_replicas_split_events_and_a_killed_one_loses_nothing(
         movements = int(conn.scalar(select(func.count()).select_from(orm.stock_movements)
                                     .where(orm.stock_movements.c.kind == "pick")) or 0)
         on_hand = int(conn.scalar(select(func.sum(orm.stock_balances.c.on_hand))) or 0)
+        outbox = conn.execute(select(orm.outbox.c.dispatched_at, orm.outbox.c.attempts)
+                              .where(orm.outbox.c.kind == "notify")).all()
     engine.dispose()
 
     acknowledged = len(devices.acked)
@@ -269,3 +276,6 @@ def test_replicas_split_events_and_a_killed_one_loses_nothing(
     assert lost == 0 and claimed == set(devices.events)
     assert duplicated == 0 and picked == movements == attempted
     assert on_hand == DEVICES * 2 * EVENTS_PER_DEVICE - attempted
+    # both dispatchers claimed confirmations side by side; each went out once
+    assert len(outbox) == CONFIRMATIONS
+    assert all(row.dispatched_at is not None and row.attempts == 1 for row in outbox)
