@@ -3,9 +3,11 @@
 Publishes N pick confirmations (each: inbox claim + stock consumption + ledger row + timeline
 row + ack, in one transaction) as fast as a device can, and times until every ack is back.
 The baseline is the same client library's raw QoS 1 rate through the same broker
-(publisher -> subscriber), measured in the same run.
+(publisher -> subscriber), measured in the same run. Both keep at most ``--window`` messages
+outstanding (published, not yet received or acked), as a device's outbox does; more would
+overflow the broker's per-client queue (Mosquitto's max_queued_messages, 1000) and be dropped.
 
-    python bench/device_events.py --events 2000 [--database sqlite|postgres|both]
+    python bench/device_events.py --events 5000 [--database sqlite|postgres|both] [--quick]
 """
 
 from __future__ import annotations
@@ -42,14 +44,19 @@ def client(name: str) -> paho.Client:
     return c
 
 
-def raw_broker_rate(n: int) -> float:
+WINDOW = 500
+
+
+def raw_broker_rate(n: int, window: int = WINDOW) -> float:
     done = threading.Event()
     received = 0
+    room = threading.Semaphore(window)
     topic = f"bench/{uuid.uuid4().hex}"
 
     def on_message(*_: object) -> None:
         nonlocal received
         received += 1
+        room.release()
         if received == n:
             done.set()
 
@@ -61,6 +68,7 @@ def raw_broker_rate(n: int) -> float:
     payload = b"x" * 300
     start = time.perf_counter()
     for _ in range(n):
+        room.acquire()
         pub.publish(topic, payload, qos=1)
     done.wait(120)
     elapsed = time.perf_counter() - start
@@ -86,7 +94,11 @@ def database(kind: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def hub_rate(url: str, n: int) -> float:
+def kind_of(url: str) -> str:
+    return url.split(':', 1)[0].split('+')[0]
+
+
+def hub_rate(url: str, n: int, window: int = WINDOW) -> float:
     site, device = f"bench{uuid.uuid4().hex[:6]}", "zone-bench"
     hub = bootstrap(Settings(database_url=url, mqtt_url=f"mqtt://{BROKER[0]}:{BROKER[1]}",
                              site=site), start_messaging=True)
@@ -102,10 +114,14 @@ def hub_rate(url: str, n: int) -> float:
             task_id, pick_id = task.id, task.picks[0].id
         acked: set[str] = set()
         done = threading.Event()
+        room = threading.Semaphore(window)
 
         def on_message(_c: object, _u: object, msg: paho.MQTTMessage) -> None:
             if msg.topic.endswith("/ack"):
-                acked.update(wire.Ack.model_validate_json(msg.payload).msg_ids)
+                new = set(wire.Ack.model_validate_json(msg.payload).msg_ids) - acked
+                acked.update(new)
+                for _ in new:
+                    room.release()
                 if len(acked) >= n:
                     done.set()
 
@@ -120,11 +136,15 @@ def hub_rate(url: str, n: int) -> float:
         topic = topics.event(site, device, "pick_confirmed")
         start = time.perf_counter()
         for payload in events:
+            room.acquire()
             dev.publish(topic, payload, qos=1)
         done.wait(600)
         elapsed = time.perf_counter() - start
         dev.disconnect()
         dev.loop_stop()
+        worker = hub.worker
+        assert worker is not None
+        print(f"  ({kind_of(url)}: {worker.handled} messages in {worker.batches} batches)")
         with hub.uow() as uow:
             row = uow.repo.balances("SKU")[0]
             assert (row.on_hand, row.reserved) == (n - len(acked), n - len(acked)), row
@@ -135,16 +155,21 @@ def hub_rate(url: str, n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--window", type=int, default=WINDOW,
+                        help="events outstanding (sent, not acked) at most")
+    parser.add_argument("--quick", action="store_true", help="500 events (a smoke run)")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
-    raw = raw_broker_rate(args.events)
+    if args.quick:
+        args.events = 500
+    raw = raw_broker_rate(args.events, args.window)
     print(f"{'what':<40}{'events/s':>12}{'vs raw broker':>16}")
     print(f"{'raw broker QoS1 pub->sub (baseline)':<40}{raw:>12.0f}{1.0:>16.2f}")
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     for kind in kinds:
         with database(kind) as url:
-            rate = hub_rate(url, args.events)
+            rate = hub_rate(url, args.events, args.window)
         print(f"{'hub, ' + kind + ' (inbox+effect+ack)':<40}{rate:>12.0f}{rate / raw:>16.3f}")
 
 

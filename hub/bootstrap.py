@@ -39,6 +39,7 @@ log = structlog.get_logger(__name__)
 
 COMMAND_HANDLERS: dict[type[commands.Command], Any] = {
     commands.CreateOrder: orders.create_order,
+    commands.CreateOrders: orders.create_orders,
     commands.ReleaseOrder: orders.release_order,
     commands.AddSku: catalogue.add_sku,
     commands.AddLocation: catalogue.add_location,
@@ -111,7 +112,8 @@ class Hub:
         assert url is not None
         self.worker = DeviceMessageWorker(self.bus.handle, self.ctx, self._publish,
                                           after=self._kick)
-        self.mqtt = HubMqtt(url, topics.hub_subscriptions(self.settings.site),
+        self.mqtt = HubMqtt(url, topics.hub_subscriptions(self.settings.site,
+                                                     self.settings.share_group),
                             self.worker.submit)
         self.dispatcher = OutboxDispatcher(self.bus.uow_factory, self.ctx, self.mqtt,
                                            self.notifier, channel_pushes=ChannelPushDispatcher(

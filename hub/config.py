@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     weight_tolerance_g: float | None = Field(
         default=None, description="tolerance sent with pack jobs; none lets the bench decide")
     hub_id: str = "hub"
+    share_group: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="run as one of several hub replicas: device events are split between the "
+                    "replicas with this MQTT shared-subscription group ($share/<group>/...)")
     demo_mode: bool = Field(default=False, description="the dashboard opens without a key "
                             "for browsers on this machine (set by `fulfil-hub demo`)")
     layout_path: str | None = Field(

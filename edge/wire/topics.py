@@ -69,10 +69,16 @@ def error(site: str, device_id: str) -> str:
     return f"{ROOT}/{site}/{device_id}/error"
 
 
-def hub_subscriptions(site: str) -> list[str]:
-    """Topic filters the hub subscribes to."""
+def hub_subscriptions(site: str, share_group: str | None = None) -> list[str]:
+    """Topic filters the hub subscribes to. With ``share_group``, hub replicas split the
+    events and health reports between them (each message goes to one replica); device and
+    peripheral status stay unshared, since they are retained (the broker does not hand
+    retained messages to shared subscriptions) and every replica may apply them."""
     base = f"{ROOT}/{site}/+"
-    return [f"{base}/status", f"{base}/peripheral/+/status", f"{base}/health", f"{base}/evt/+"]
+    split = [f"{base}/health", f"{base}/evt/+"]
+    if share_group is not None:
+        split = [shared(t, share_group) for t in split]
+    return [f"{base}/status", f"{base}/peripheral/+/status", *split]
 
 
 def device_subscriptions(site: str, device_id: str) -> list[str]:
@@ -82,8 +88,9 @@ def device_subscriptions(site: str, device_id: str) -> list[str]:
 
 
 def shared(topic_filter: str, group: str = "hub") -> str:
-    """An MQTT 5 shared subscription so several hub replicas split the device events."""
-    return f"$share/{group}/{topic_filter}"
+    """A shared subscription (MQTT 5; Mosquitto also grants it to 3.1.1 clients) so several
+    hub replicas split the device events."""
+    return f"$share/{check_name(group, 'share group')}/{topic_filter}"
 
 
 @dataclass(frozen=True)

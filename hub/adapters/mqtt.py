@@ -3,6 +3,8 @@ acks and error events. Reconnects by itself; messages arrive on paho's network t
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -15,6 +17,15 @@ from edge.wire.broker_url import parse_broker_url
 log = structlog.get_logger(__name__)
 
 MessageCallback = Callable[[str, bytes], None]
+
+
+def no_delay(client: paho.Client) -> None:
+    """Send small packets (acks, commands) at once: with Nagle's algorithm on, a publish
+    can wait for the peer's delayed ACK, ~40 ms on Linux."""
+    sock = client.socket()
+    if sock is not None:
+        with contextlib.suppress(OSError):  # not a TCP socket (Unix socket, websocket)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class HubMqtt:
@@ -59,6 +70,7 @@ class HubMqtt:
         if reason.is_failure:
             log.error("mqtt_connect_refused", reason=str(reason))
             return
+        no_delay(client)
         for topic_filter in self.subscriptions:
             client.subscribe(topic_filter, qos=1)
         self.connected.set()

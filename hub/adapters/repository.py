@@ -7,13 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import Row, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hub.adapters import orm
 from hub.domain.model import Location, Order, PickTask, Shipment, Sku
 from hub.domain.timeline import TimelineEvent
+
+
+class StockWriteRefused(Exception):
+    """Deferred stock writes no longer fit the balance."""
 
 
 class Repository:
@@ -21,10 +25,58 @@ class Repository:
         self.session = session
         self.seen: set[Order] = set()
         self.stock_changed: set[str] = set()  # SKUs whose balances this unit of work wrote
+        # Orders locked (FOR UPDATE) in this transaction: a later lock is a no-op, so it is
+        # not asked again; tasks are held so the session does not drop and reload them.
+        self._locked: dict[str, Order] = {}
+        self._tasks: dict[str, PickTask] = {}
+        self._skus: dict[str, Sku] = {}
+
+    # Within a run of device events the stock writes are deferred: consumptions of one
+    # balance are summed and written by one conditional UPDATE, ledger rows by one INSERT.
+    # The summed condition holds exactly when each step's would have (each consumption
+    # lowers both on_hand and reserved by its qty), and any other stock read or write
+    # writes what is deferred first.
+    _deferred_consumption: dict[tuple[str, str], int] | None = None
+    _deferred_movements: list[dict[str, Any]]
+
+    def defer_stock_writes(self) -> None:
+        self._deferred_consumption = {}
+        self._deferred_movements = []
+
+    def write_deferred(self) -> None:
+        """Write the deferred stock changes; StockWriteRefused when a balance no longer
+        covers the summed consumption (the caller then redoes the run step by step)."""
+        pending = self._deferred_consumption
+        if pending is None:
+            return
+        movements = self._deferred_movements
+        self._deferred_consumption, self._deferred_movements = {}, []
+        b = orm.stock_balances.c
+        for (sku, location), qty in sorted(pending.items()):  # one lock order for all
+            if not self._balance_update(sku, location, b.reserved >= qty, b.on_hand >= qty,
+                                        on_hand=b.on_hand - qty, reserved=b.reserved - qty):
+                raise StockWriteRefused(f"{qty} x {sku} at {location} is not reserved")
+        if movements:
+            self._write(insert(orm.stock_movements), movements)
+
+    def stop_deferring(self) -> None:
+        """Drop what is deferred (the run was undone) and write at once from now on."""
+        self._deferred_consumption = None
+        self._deferred_movements = []
+
+    def forget_locks(self) -> None:
+        """After a savepoint rollback: the locks taken inside it were released."""
+        self._locked.clear()
 
     @property
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
+
+    def _write(self, stmt: Any, params: Any = None) -> Any:
+        """Run a write on a table no domain class is mapped to. It goes straight to the
+        transaction's connection, so pending object changes are not flushed first (they
+        cannot affect it; they are flushed with the rest at the savepoint or commit)."""
+        return self.session.connection().execute(stmt, params)
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert(table) if self._dialect == "postgresql"
@@ -37,17 +89,28 @@ class Repository:
         self.stock_changed.update(line.sku for line in order.lines)  # its demand counts
 
     def get_order(self, order_id: str, *, lock: bool = False) -> Order | None:
+        if lock and order_id in self._locked:
+            return self._locked[order_id]
         stmt = select(Order).where(orm.orders.c.id == order_id)
         if lock:
             stmt = stmt.with_for_update()
         order = self.session.scalars(stmt).first()
         if order is not None:
             self.seen.add(order)
+            if lock:
+                self._locked[order_id] = order
         return order
 
     def order_by_channel_ref(self, channel: str, channel_ref: str) -> Order | None:
         return self.session.scalars(select(Order).where(
             orm.orders.c.channel == channel, orm.orders.c.channel_ref == channel_ref)).first()
+
+    def orders_by_channel_refs(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Which of these (channel, channel_ref) are stored, with their order ids."""
+        o = orm.orders.c
+        rows = self.session.execute(select(o.channel, o.channel_ref, o.id).where(
+            tuple_(o.channel, o.channel_ref).in_(list(set(refs))))) if refs else []
+        return {(row.channel, row.channel_ref): row.id for row in rows}
 
     def list_orders(self, status: str | None, limit: int, offset: int,
                     channel: str | None = None) -> Sequence[Order]:
@@ -73,7 +136,10 @@ class Repository:
 
     # --- catalogue -----------------------------------------------------------------------
     def get_sku(self, sku: str) -> Sku | None:
-        return self.session.get(Sku, sku)
+        item = self.session.get(Sku, sku)
+        if item is not None:
+            self._skus[sku] = item
+        return item
 
     def sku_by_barcode(self, barcode: str) -> Sku | None:
         return self.session.scalars(select(Sku).where(orm.skus.c.barcode == barcode)).first()
@@ -96,6 +162,7 @@ class Repository:
 
     # --- stock ---------------------------------------------------------------------------
     def add_on_hand(self, sku: str, location: str, qty: int) -> None:
+        self.write_deferred()
         stmt = self._insert(orm.stock_balances).values(
             sku=sku, location=location, on_hand=qty, reserved=0)
         stmt = stmt.on_conflict_do_update(
@@ -106,7 +173,7 @@ class Repository:
 
     def _balance_update(self, sku: str, location: str, *conditions: Any, **values: Any) -> bool:
         b = orm.stock_balances.c
-        result = self.session.execute(
+        result = self._write(
             update(orm.stock_balances)
             .where(b.sku == sku, b.location == location, *conditions)
             .values(**values))
@@ -115,30 +182,43 @@ class Repository:
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def reserve(self, sku: str, location: str, qty: int) -> bool:
+        self.write_deferred()
         b = orm.stock_balances.c
         return self._balance_update(sku, location, b.on_hand - b.reserved >= qty,
                                     reserved=b.reserved + qty)
 
     def unreserve(self, sku: str, location: str, qty: int) -> bool:
+        self.write_deferred()
         b = orm.stock_balances.c
         return self._balance_update(sku, location, b.reserved >= qty, reserved=b.reserved - qty)
 
     def consume_reserved(self, sku: str, location: str, qty: int) -> bool:
+        if self._deferred_consumption is not None:
+            key = (sku, location)
+            self._deferred_consumption[key] = self._deferred_consumption.get(key, 0) + qty
+            self.stock_changed.add(sku)
+            return True
         b = orm.stock_balances.c
         return self._balance_update(sku, location, b.reserved >= qty, b.on_hand >= qty,
                                     on_hand=b.on_hand - qty, reserved=b.reserved - qty)
 
     def adjust_on_hand(self, sku: str, location: str, delta: int) -> bool:
+        self.write_deferred()
         b = orm.stock_balances.c
         return self._balance_update(sku, location, b.on_hand + delta >= b.reserved,
                                     on_hand=b.on_hand + delta)
 
     def record_movement(self, sku: str, location: str, kind: str, qty: int, at: datetime,
                         order_id: str | None = None, ref: str | None = None) -> None:
-        self.session.execute(insert(orm.stock_movements).values(
-            sku=sku, location=location, kind=kind, qty=qty, at=at, order_id=order_id, ref=ref))
+        row = {"sku": sku, "location": location, "kind": kind, "qty": qty, "at": at,
+               "order_id": order_id, "ref": ref}
+        if self._deferred_consumption is not None:
+            self._deferred_movements.append(row)
+            return
+        self._write(insert(orm.stock_movements).values(**row))
 
     def pickable_locations(self, sku: str) -> Sequence[Row[Any]]:
+        self.write_deferred()
         b, loc = orm.stock_balances.c, orm.locations.c
         return self.session.execute(
             select(b.location, (b.on_hand - b.reserved).label("available"), loc.zone)
@@ -147,6 +227,7 @@ class Repository:
             .order_by(loc.pick_sequence, loc.code)).all()
 
     def balances(self, sku: str | None = None) -> Sequence[Row[Any]]:
+        self.write_deferred()
         b = orm.stock_balances.c
         stmt = select(b.sku, b.location, b.on_hand, b.reserved).order_by(b.sku, b.location)
         if sku:
@@ -154,14 +235,39 @@ class Repository:
         return self.session.execute(stmt).all()
 
     def available(self, sku: str) -> int:
+        self.write_deferred()
         b = orm.stock_balances.c
         value = self.session.scalar(
             select(func.coalesce(func.sum(b.on_hand - b.reserved), 0)).where(b.sku == sku))
         return int(value or 0)
 
     # --- picking and shipping ------------------------------------------------------------
-    def get_task(self, task_id: str) -> PickTask | None:
-        return self.session.get(PickTask, task_id)
+    def lock_orders(self, order_ids: Sequence[str]) -> None:
+        """Lock these orders now, in id order. Writers that lock orders this way (hub
+        replicas handling batches of events side by side) cannot deadlock on them."""
+        wanted = sorted(set(order_ids) - set(self._locked))
+        if not wanted:
+            return
+        stmt = (select(Order).where(orm.orders.c.id.in_(wanted)).order_by(orm.orders.c.id)
+                .with_for_update())
+        for order in self.session.scalars(stmt):
+            self.seen.add(order)
+            self._locked[order.id] = order
+
+    def holds_lock(self, order_id: str) -> bool:
+        return order_id in self._locked
+
+    def get_task(self, task_id: str, *, reload: bool = False) -> PickTask | None:
+        """A pick task with its picks; ``reload`` reads both again (after taking the lock
+        of its order, under which tasks change, when they were read before it)."""
+        if reload:
+            task = self.session.get(PickTask, task_id, populate_existing=True,
+                                    options=[selectinload(PickTask.picks)])  # type: ignore[arg-type]
+        else:
+            task = self.session.get(PickTask, task_id)
+        if task is not None:
+            self._tasks[task_id] = task
+        return task
 
     def tasks_for_order(self, order_id: str) -> Sequence[PickTask]:
         return self.session.scalars(select(PickTask).where(
@@ -217,11 +323,21 @@ class Repository:
         stmt = self._insert(orm.inbox).values(
             msg_id=msg_id, device_id=device_id, type=kind, received_at=at
         ).on_conflict_do_nothing(index_elements=["msg_id"]).returning(orm.inbox.c.msg_id)
-        return self.session.execute(stmt).scalar_one_or_none() is not None
+        return self._write(stmt).scalar_one_or_none() is not None
+
+    def claim_messages(self, rows: Sequence[tuple[str, str, str, datetime]]) -> set[str]:
+        """Claim many (msg_id, device_id, type, received_at) at once; returns the ids that
+        were new (the others were handled before)."""
+        if not rows:
+            return set()
+        stmt = self._insert(orm.inbox).values([
+            {"msg_id": m, "device_id": d, "type": t, "received_at": at} for m, d, t, at in rows
+        ]).on_conflict_do_nothing(index_elements=["msg_id"]).returning(orm.inbox.c.msg_id)
+        return set(self._write(stmt).scalars())
 
     def add_outbox(self, kind: str, topic: str, payload: str, at: datetime,
                    order_id: str | None = None) -> None:
-        self.session.execute(insert(orm.outbox), {  # parameters apart: one cached statement
+        self._write(insert(orm.outbox), {  # parameters apart: one cached statement
             "kind": kind, "topic": topic, "payload": payload, "order_id": order_id,
             "created_at": at})
 

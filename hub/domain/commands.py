@@ -35,6 +35,13 @@ class CreateOrder(Command):
 
 
 @dataclass(frozen=True)
+class CreateOrders(Command):
+    """Many orders in one transaction, each in its own savepoint (a refused one alone)."""
+
+    orders: list[CreateOrder] = field(compare=False)
+
+
+@dataclass(frozen=True)
 class ReleaseOrder(Command):
     order_id: str
     actor: str = "system"

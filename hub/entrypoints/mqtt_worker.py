@@ -43,6 +43,7 @@ class DeviceMessageWorker:
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="device-messages", daemon=True)
         self.handled = 0
+        self.batches = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -78,6 +79,7 @@ class DeviceMessageWorker:
             except Exception:
                 log.exception("device_batch_crashed", size=len(batch))
             self.handled += len(batch)
+            self.batches += 1
             if stop:
                 return
 

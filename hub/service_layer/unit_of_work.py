@@ -60,6 +60,7 @@ class UnitOfWork:
             self.flush()
         except BaseException:
             nested.rollback()
+            self.repo.forget_locks()
             for order in self.repo.seen:
                 order.new_timeline = []
                 order.events = []

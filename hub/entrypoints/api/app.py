@@ -10,6 +10,7 @@ from hub.entrypoints.api import (
     catalogue,
     devices,
     metrics,
+    order_batch,
     orders,
     problems,
     routing,
@@ -30,6 +31,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=hub.settings.api_max_body_bytes)
+    app.include_router(order_batch.router)  # before /orders/{order_id}
     app.include_router(orders.router)
     app.include_router(catalogue.router)
     app.include_router(devices.router)

@@ -15,6 +15,7 @@ from edge.wire import messages as wire
 from edge.wire import topics
 from hub import errors
 from hub.adapters.couriers.base import BookingRequest, CourierError, CourierRejected
+from hub.adapters.repository import StockWriteRefused
 from hub.domain import commands
 from hub.domain.courier_rules import NoServiceFits
 from hub.domain.model import Order, OrderStatus, Shipment
@@ -40,12 +41,76 @@ def handle_device_message(cmd: commands.DeviceMessage, uow: UnitOfWork,
     return outcome
 
 
+RUN = 50  # messages applied under one savepoint before the next one starts
+
+
 def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork, ctx: HubContext
                         ) -> list[Outcome | errors.HubError | CourierError]:
     """Handle messages in arrival order in one transaction (one commit for many events);
-    a refused message is undone alone and reported in its place."""
+    a refused message is undone alone and reported in its place.
+
+    Runs of up to ``RUN`` messages are applied under one savepoint with their inbox ids
+    claimed by one statement and their stock consumption summed per balance (see
+    ``Repository.defer_stock_writes``). Only when something in a run is refused is the run
+    undone and redone one savepoint per message, which gives exactly what the per-message
+    path gives.
+    A pack verification books a parcel with the courier (an outside call that must not be
+    repeated), so it always takes the per-message path."""
     results: list[Outcome | errors.HubError | CourierError] = []
+    pending: list[commands.DeviceMessage] = []
+    # the orders the events name, locked up front in one order (see Repository.lock_orders)
+    uow.repo.lock_orders([order_id for item in cmd.messages
+                          if isinstance(order_id := getattr(item.message, "order_id", None),
+                                        str)])
     for item in cmd.messages:
+        if isinstance(item.message, wire.PackVerified):
+            results.extend(_apply_run(pending, uow, ctx))
+            pending = []
+            results.extend(_apply_each([item], uow, ctx))
+            continue
+        pending.append(item)
+        if len(pending) >= RUN:
+            results.extend(_apply_run(pending, uow, ctx))
+            pending = []
+    results.extend(_apply_run(pending, uow, ctx))
+    uow.commit()
+    return results
+
+
+def _apply_run(run: list[commands.DeviceMessage], uow: UnitOfWork, ctx: HubContext
+               ) -> list[Outcome | errors.HubError | CourierError]:
+    if not run:
+        return []
+    if len(run) == 1:
+        return _apply_each(run, uow, ctx)
+    try:
+        with uow.savepoint():
+            uow.repo.defer_stock_writes()
+            try:
+                claimed = _claim_run(run, uow, ctx)
+                results: list[Outcome | errors.HubError | CourierError] = [
+                    _apply(item, uow, ctx, claimed=claimed) for item in run]
+                uow.repo.write_deferred()
+            finally:
+                uow.repo.stop_deferring()
+        return results
+    except (errors.HubError, IntegrityError, CourierError, StockWriteRefused):
+        return _apply_each(run, uow, ctx)
+
+
+def _claim_run(run: list[commands.DeviceMessage], uow: UnitOfWork, ctx: HubContext
+               ) -> set[str]:
+    """Claim the run's event ids in one statement; a repeated id counts once (the first)."""
+    now = ctx.now()
+    rows = {m.msg_id: (m.msg_id, m.device_id, m.type, now) for m in
+            (item.message for item in run) if not _is_state(m)}
+    return uow.repo.claim_messages(list(rows.values()))
+
+
+def _apply_each(run: list[commands.DeviceMessage], uow: UnitOfWork, ctx: HubContext
+                ) -> list[Outcome | errors.HubError | CourierError]:
+    results: list[Outcome | errors.HubError | CourierError] = []
+    for item in run:
         try:
             with uow.savepoint():
                 results.append(_apply(item, uow, ctx))
@@ -55,16 +120,27 @@ def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork, ctx: HubCont
             results.append(errors.Conflict(f"the database refused it: {exc.orig}"))
         except CourierError as exc:  # undone alone; the device resends it later
             results.append(exc)
-    uow.commit()
     return results
 
 
-def _apply(cmd: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext) -> Outcome:
+def _is_state(message: Any) -> bool:
+    return isinstance(message, wire.DeviceStatus | wire.PeripheralStatus | wire.Health)
+
+
+def _apply(cmd: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext,
+           claimed: set[str] | None = None) -> Outcome:
+    """Apply one message; ``claimed`` holds the ids its run already claimed (each id is
+    taken out when used, so a repeat within the run is a duplicate)."""
     message = cmd.message
-    if isinstance(message, wire.DeviceStatus | wire.PeripheralStatus | wire.Health):
+    if _is_state(message):
         _apply_state(message, topics.parse(cmd.topic).site, uow, ctx)
         return "state"
-    if not uow.repo.claim_message(message.msg_id, message.device_id, message.type, ctx.now()):
+    if claimed is not None:
+        if message.msg_id not in claimed:
+            return "duplicate"
+        claimed.discard(message.msg_id)
+    elif not uow.repo.claim_message(message.msg_id, message.device_id, message.type,
+                                    ctx.now()):
         return "duplicate"
     handler = EVENT_HANDLERS.get(type(message))
     if handler is None:
@@ -133,6 +209,14 @@ def _pick_and_order(uow: UnitOfWork,
         task = uow.repo.get_task(own)  # a wave trip: the pick belongs to its order's task
     if task is None:
         raise errors.NotFound(f"pick task {event.task_id!r} not found")
+    if not uow.repo.holds_lock(task.order_id):
+        # picks change under their order's lock: read them again once it is held, or a
+        # concurrent writer (another hub replica) could be overwritten with stale counts
+        order = _order(uow, task.order_id)
+        task = uow.repo.get_task(event.task_id, reload=True)
+        assert task is not None  # tasks are never deleted
+    else:
+        order = _order(uow, task.order_id)
     pick = next((p for p in task.picks if p.id == event.pick_id), None)
     if pick is None:
         raise errors.NotFound(f"pick {event.pick_id!r} is not in task {event.task_id}")
@@ -140,7 +224,7 @@ def _pick_and_order(uow: UnitOfWork,
         raise errors.InvalidInput(
             f"pick {pick.id} is {pick.sku} at {pick.location}, not {event.sku} at "
             f"{event.location}")
-    return task, pick, _order(uow, task.order_id)
+    return task, pick, order
 
 
 def _consume(uow: UnitOfWork, ctx: HubContext, order: Order, sku: str, location: str,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
+from sqlalchemy.exc import IntegrityError
+
 from hub import errors
 from hub.domain import commands
 from hub.domain.model import Order, OrderLine, OrderStatus, PaymentStatus, Pick, PickTask
@@ -26,15 +28,76 @@ def create_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext) ->
     return order_id, created
 
 
-def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext) -> tuple[str, bool]:
-    """create_order without the commit, for callers that add to the same transaction."""
-    existing = uow.repo.order_by_channel_ref(cmd.channel, cmd.channel_ref)
-    if existing is not None:
-        return existing.id, False
+RUN = 50  # orders staged under one savepoint before the next one starts
+
+
+def create_orders(cmd: commands.CreateOrders, uow: UnitOfWork, ctx: HubContext
+                  ) -> list[tuple[str, bool] | errors.HubError]:
+    """Store many orders with one commit; each result is (order id, created) or the error
+    that refused that order alone. Runs of ``RUN`` orders share a savepoint; a run with a
+    refused order is undone and redone one savepoint per order."""
+    results: list[tuple[str, bool] | errors.HubError] = []
+    for start in range(0, len(cmd.orders), RUN):
+        run = cmd.orders[start:start + RUN]
+        try:
+            with uow.savepoint():
+                staged = _stage_run(run, uow, ctx)
+            results.extend(staged)
+        except (errors.HubError, IntegrityError):
+            results.extend(_stage_each(run, uow, ctx))
+    uow.commit()
+    return results
+
+
+def _stage_run(run: list[commands.CreateOrder], uow: UnitOfWork, ctx: HubContext
+               ) -> list[tuple[str, bool] | errors.HubError]:
+    """Stage a run with one query for the stored channel references and one for the SKUs,
+    and the new orders written together when the savepoint ends."""
+    stored = uow.repo.orders_by_channel_refs([(o.channel, o.channel_ref) for o in run])
+    known = {sku.sku for sku in uow.repo.skus(sorted({ln.sku for o in run for ln in o.lines}))}
+    staged: list[tuple[str, bool] | errors.HubError] = []
+    with uow.session.no_autoflush:
+        for order in run:
+            key = (order.channel, order.channel_ref)
+            if key in stored:
+                staged.append((stored[key], False))
+                continue
+            order_id, created = stage_order(order, uow, ctx, checked_new=True,
+                                            known_skus=known)
+            stored[key] = order_id
+            staged.append((order_id, created))
+    return staged
+
+
+def _stage_each(run: list[commands.CreateOrder], uow: UnitOfWork, ctx: HubContext
+                ) -> list[tuple[str, bool] | errors.HubError]:
+    results: list[tuple[str, bool] | errors.HubError] = []
+    for order in run:
+        try:
+            with uow.savepoint():
+                results.append(stage_order(order, uow, ctx))
+        except errors.HubError as exc:
+            results.append(exc)
+        except IntegrityError as exc:
+            results.append(errors.Conflict(f"the database refused it: {exc.orig}"))
+    return results
+
+
+def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext, *,
+                checked_new: bool = False, known_skus: set[str] | None = None
+                ) -> tuple[str, bool]:
+    """create_order without the commit, for callers that add to the same transaction
+    (``checked_new``: the caller knows the channel reference is not stored;
+    ``known_skus``: the caller has read which of the order's SKUs exist)."""
+    if not checked_new:
+        existing = uow.repo.order_by_channel_ref(cmd.channel, cmd.channel_ref)
+        if existing is not None:
+            return existing.id, False
     if not cmd.lines:
         raise errors.InvalidInput("an order needs at least one line")
     skus = {line.sku for line in cmd.lines}
-    known = {sku.sku for sku in uow.repo.skus(sorted(skus))}
+    known = (known_skus & skus if known_skus is not None
+             else {sku.sku for sku in uow.repo.skus(sorted(skus))})
     unknown = sorted(skus - known)
     if unknown:
         raise errors.InvalidInput(f"unknown SKU(s): {', '.join(unknown)}")
