@@ -30,6 +30,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/redoc"): PUBLIC,
     ("POST", "/orders"): CHANNEL,
     ("GET", "/orders"): CHANNEL,
+    ("POST", "/orders/batch"): CHANNEL,
     ("GET", "/orders/{order_id}"): CHANNEL,
     ("POST", "/orders/{order_id}/release"): OPS,
     ("GET", "/orders/{order_id}/timeline"): CHANNEL,
@@ -238,6 +239,11 @@ def test_bound_key_sees_and_changes_only_its_channel(secure_hub: SecureHub) -> N
                          ("POST", "/channels/stock-listings")):
         assert client.request(method, path, headers=shop, json={
             "channel": "woocommerce", "listing_key": "1", "sku": "MUG"}).status_code == 403
+    batch = client.post("/orders/batch", headers=shop, json={"orders": [
+        order_body("woocommerce", "w-batch-by-shop"), order_body("shopify", "s-batch-by-shop")]})
+    assert batch.status_code == 200
+    assert [r["status"] for r in batch.json()["results"]] == ["refused", "created"]
+    assert "bound to channel 'shopify'" in batch.json()["results"][0]["detail"]
     created = client.post("/orders", json=order_body("shopify", "s-by-shop"), headers=shop)
     assert created.status_code == 201 and created.json()["channel"] == "shopify"
     ops_view = client.get(f"/orders/{woo_order}", headers=secure_hub.headers("ops"))

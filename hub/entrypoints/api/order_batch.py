@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from hub.domain import commands
-from hub.entrypoints.api.deps import ChannelOrOps, HubDep
+from hub.entrypoints.api.deps import ChannelOrOps, HubDep, channel_of_key
 from hub.entrypoints.api.schemas import OrderIn
 from hub.errors import HubError
 
@@ -57,17 +57,27 @@ def _command(body: OrderIn) -> commands.CreateOrder:
 
 
 @router.post("/batch", response_model=OrderBatchOut)
-def create_orders(body: OrderBatchIn, hub: HubDep, _: ChannelOrOps) -> OrderBatchOut:
+def create_orders(body: OrderBatchIn, request: Request, hub: HubDep,
+                  _: ChannelOrOps) -> OrderBatchOut:
     """Store up to 1000 orders in one transaction (each in its own savepoint); the answer
-    lists what became of each, in request order."""
+    lists what became of each, in request order. A key bound to a channel has the other
+    channels' orders refused one by one."""
+    bound = channel_of_key(request)
     results: list[OrderResult | None] = []
     valid: list[tuple[int, commands.CreateOrder]] = []
     for index, raw in enumerate(body.orders):
         try:
-            valid.append((index, _command(OrderIn.model_validate(raw))))
-            results.append(None)
+            order = OrderIn.model_validate(raw)
         except ValidationError as exc:
             results.append(_invalid(index, exc))
+            continue
+        if bound is not None and order.channel != bound:
+            results.append(OrderResult(
+                index=index, status="refused",
+                detail=f"this key is bound to channel {bound!r}, not {order.channel!r}"))
+            continue
+        valid.append((index, _command(order)))
+        results.append(None)
     stored = hub.handle(commands.CreateOrders([cmd for _, cmd in valid])) if valid else []
     for (index, _cmd), outcome in zip(valid, stored, strict=True):
         if isinstance(outcome, HubError):
