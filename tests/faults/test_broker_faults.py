@@ -1,0 +1,145 @@
+"""The broker killed (SIGKILL) or paused (SIGSTOP) while devices stream events to a real hub.
+
+A Mosquitto of the test's own runs with the Ansible role's persistence settings; a real
+``fulfil-hub serve`` process (SQLite) consumes the events that real edge links publish from
+their outboxes. Counts: every acknowledged event has exactly one effect in the hub's
+database, every outbox drains after each recovery, and a paused broker is noticed by the
+devices within twice their keepalive.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+
+from tests.faults.broker import BrokerProcess
+from tests.faults.sizes import FULL, SIZES
+from tests.faults.stream import Fleet, HubProcess, Pick, check, count, seed, wait_until
+
+pytestmark = [pytest.mark.timeout(3600 if FULL else 240)]
+
+DRAIN_LIMIT_S = 30.0
+
+
+@pytest.fixture
+def setup(tmp_path: Path, broker: BrokerProcess, unique_site: str, sqlite_url: str
+          ) -> Iterator[tuple[Pick, HubProcess]]:
+    pick = seed(sqlite_url, unique_site, SIZES.events)
+    hub = HubProcess(tmp_path, sqlite_url, broker.url, unique_site)
+    hub.start()
+    yield pick, hub
+    hub.stop()
+
+
+def test_retained_state_survives_a_broker_sigkill(broker: BrokerProcess, unique_site: str
+                                                  ) -> None:
+    """The shipped persistence settings save on change: a retained message acknowledged just
+    before a SIGKILL is there after the restart (with a 30 s timed autosave it was not)."""
+    topic = f"fulfil/{unique_site}/dev-0/status"
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    client.publish(topic, b'{"state":"online"}', qos=1, retain=True).wait_for_publish(10)
+    client.disconnect()
+    client.loop_stop()
+    time.sleep(0.3)  # the broker saves on its next loop pass after the change
+    broker.kill()
+    broker.start()
+    got: list[bytes] = []
+    reader = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+    reader.on_message = lambda _c, _u, msg: got.append(msg.payload)
+    reader.connect("127.0.0.1", broker.port)
+    reader.subscribe(topic, qos=1)
+    reader.loop_start()
+    try:
+        wait_until(lambda: bool(got), 10, "retained status after restart")
+    finally:
+        reader.disconnect()
+        reader.loop_stop()
+    assert got == [b'{"state":"online"}']
+
+
+def test_broker_sigkill_during_device_stream(tmp_path: Path, broker: BrokerProcess,
+                                             unique_site: str, sqlite_url: str,
+                                             setup: tuple[Pick, HubProcess]) -> None:
+    pick, _hub = setup
+    fleet = Fleet(tmp_path, broker.url, unique_site, SIZES.devices)
+    drains: list[float] = []
+    try:
+        fleet.start()
+        fleet.stream(pick, SIZES.events, SIZES.rate)
+        for k in range(SIZES.broker_kills):
+            fleet.wait_streamed((k + 1) * SIZES.events // (SIZES.broker_kills + 1), 600)
+            broker.kill()
+            time.sleep(1.0)
+            broker.start()
+            drains.append(fleet.wait_drained(fleet.pending(), DRAIN_LIMIT_S))
+        fleet.stream_done(3600)
+        fleet.wait_drained(set(fleet.attempted), 120)
+    finally:
+        fleet.stop()
+    check("broker SIGKILL", count(sqlite_url, pick, fleet), pick, kills=SIZES.broker_kills,
+          rate=SIZES.rate, max_drain_s=round(max(drains), 1))
+
+
+def test_broker_sigstop_is_detected_and_loses_nothing(tmp_path: Path, broker: BrokerProcess,
+                                                      unique_site: str, sqlite_url: str,
+                                                      setup: tuple[Pick, HubProcess]) -> None:
+    pick, _hub = setup
+    keepalive = SIZES.keepalive_s
+    fleet = Fleet(tmp_path, broker.url, unique_site, SIZES.devices, keepalive_s=keepalive)
+    detections: list[float] = []
+    reconnects: list[float] = []
+    events = min(SIZES.events, int(SIZES.rate * SIZES.pauses * (SIZES.pause_s + 10)))
+    try:
+        fleet.start()
+        fleet.stream(pick, events, SIZES.rate)
+        for k in range(SIZES.pauses):
+            fleet.wait_streamed((k + 1) * events // (SIZES.pauses + 2), 600)
+            broker.pause()
+            paused_at = time.monotonic()
+            try:
+                wait_until(lambda: not any(link.connected.is_set() for link in fleet.links),
+                           SIZES.pause_s, "every device noticed the paused broker")
+                detections.append(time.monotonic() - paused_at)
+                time.sleep(max(0.0, SIZES.pause_s - (time.monotonic() - paused_at)))
+            finally:
+                broker.resume()
+            resumed_at = time.monotonic()
+            wait_until(lambda: all(link.connected.is_set() for link in fleet.links), 30,
+                       "every device reconnected")
+            reconnects.append(time.monotonic() - resumed_at)
+            fleet.wait_drained(fleet.pending(), DRAIN_LIMIT_S)
+        fleet.stream_done(3600)
+        fleet.wait_drained(set(fleet.attempted), 120)
+    finally:
+        fleet.stop()
+    check("broker SIGSTOP", count(sqlite_url, pick, fleet), pick, pauses=SIZES.pauses,
+          pause_s=SIZES.pause_s, keepalive_s=keepalive,
+          max_detect_s=round(max(detections), 1), max_reconnect_s=round(max(reconnects), 1))
+    assert max(detections) <= 2 * keepalive, detections
+
+
+def test_hub_sigkill_during_device_stream(tmp_path: Path, broker: BrokerProcess,
+                                          unique_site: str, sqlite_url: str,
+                                          setup: tuple[Pick, HubProcess]) -> None:
+    pick, hub = setup
+    fleet = Fleet(tmp_path, broker.url, unique_site, SIZES.devices)
+    try:
+        fleet.start()
+        fleet.stream(pick, SIZES.events, SIZES.rate)
+        for k in range(SIZES.hub_kills):
+            fleet.wait_streamed((k + 1) * SIZES.events // (SIZES.hub_kills + 1), 600)
+            hub.kill()
+            hub.start()
+        fleet.stream_done(3600)
+        fleet.wait_drained(set(fleet.attempted), 120)
+    finally:
+        fleet.stop()
+    counts = count(sqlite_url, pick, fleet)
+    check("hub SIGKILL", counts, pick, kills=SIZES.hub_kills, on_hand=counts.on_hand,
+          ledger_on_hand=counts.ledger_on_hand, expected_on_hand=pick.units - counts.attempted)
