@@ -118,6 +118,7 @@ class Fleet:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self.left: set[str] = set()
 
     def start(self, timeout: float = 30.0) -> None:
         for link in self.links:
@@ -179,6 +180,8 @@ class Fleet:
             self._thread.join(10)
         for link in self.links:
             link.stop()
+        self.left = self.pending()  # what the outboxes still hold when the devices stop
+        for link in self.links:
             link.outbox.close()
 
 
@@ -195,9 +198,10 @@ class Counts:
 
 
 def count(database_url: str, pick: Pick, fleet: Fleet) -> Counts:
-    """Compare what the devices sent and had acked with what the hub's database holds."""
+    """Compare what the (stopped) devices sent and had acked with what the hub's database
+    holds."""
     attempted = set(fleet.attempted)
-    acknowledged = attempted - fleet.pending()
+    acknowledged = attempted - fleet.left
     hub = bootstrap(Settings(database_url=database_url, mqtt_url="mqtt://unused:1"))
     try:
         with hub.uow(read_only=True) as uow:

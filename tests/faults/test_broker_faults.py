@@ -23,6 +23,10 @@ from tests.faults.stream import Fleet, HubProcess, Pick, check, count, seed, wai
 pytestmark = [pytest.mark.timeout(3600 if FULL else 240)]
 
 DRAIN_LIMIT_S = 30.0
+# paho checks the keepalive from its network loop, which wakes at least once a second: the
+# PINGREQ goes out up to 1 s after keepalive without a packet in, and the connection is given
+# up up to 1 s after a further keepalive without the PINGRESP.
+PAHO_LOOP_TICKS_S = 2.0
 
 
 @pytest.fixture
@@ -120,8 +124,8 @@ def test_broker_sigstop_is_detected_and_loses_nothing(tmp_path: Path, broker: Br
         fleet.stop()
     check("broker SIGSTOP", count(sqlite_url, pick, fleet), pick, pauses=SIZES.pauses,
           pause_s=SIZES.pause_s, keepalive_s=keepalive,
-          max_detect_s=round(max(detections), 1), max_reconnect_s=round(max(reconnects), 1))
-    assert max(detections) <= 2 * keepalive, detections
+          detect_s=[round(d, 1) for d in detections], max_reconnect_s=round(max(reconnects), 1))
+    assert max(detections) <= 2 * keepalive + PAHO_LOOP_TICKS_S, detections
 
 
 def test_hub_sigkill_during_device_stream(tmp_path: Path, broker: BrokerProcess,
