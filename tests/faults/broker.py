@@ -3,7 +3,8 @@
 The global part of ``ansible/roles/mosquitto/templates/mosquitto.conf.j2`` (persistence,
 autosave, queue limits) is rendered with the role's defaults, so the broker under test keeps
 its store exactly as a deployed one; the broker runs as the current user, and the listeners
-are replaced by one plain loopback listener on a free port (the TLS listener and its ACL are the security suite's matter).
+are replaced by one plain loopback listener on a free port (TLS and the ACL are tested
+in tests/ansible).
 """
 
 from __future__ import annotations
