@@ -63,7 +63,9 @@ class LinkSettings:
     resend_after_s: float = 5.0
     keepalive_s: int = 15
     reconnect_min_s: int = 1
-    reconnect_max_s: int = 30
+    # paho doubles the wait after every failed attempt up to this; kept short so a device is
+    # back within 10 s of the network or broker coming back, however long it was away
+    reconnect_max_s: int = 5
 
 
 class Link:

@@ -21,12 +21,15 @@ class Sizes:
     pause_s: float
     keepalive_s: int
     proxy_events: int
+    blackhole_s: float  # how long the network stays blackholed after the devices notice
 
 
 SHORT = Sizes(events=600, rate=60.0, devices=3, broker_kills=2, hub_kills=2, agent_kills=4,
-              pack_orders=8, pauses=3, pause_s=7.0, keepalive_s=2, proxy_events=240)
+              pack_orders=8, pauses=3, pause_s=7.0, keepalive_s=2, proxy_events=240,
+              blackhole_s=float(os.environ.get("FULFIL_FAULTS_BLACKHOLE_S", "12")))
 ISSUE = Sizes(events=10_000, rate=200.0, devices=4, broker_kills=5, hub_kills=5, agent_kills=20,
-              pack_orders=500, pauses=3, pause_s=30.0, keepalive_s=10, proxy_events=2_000)
+              pack_orders=500, pauses=3, pause_s=30.0, keepalive_s=10, proxy_events=2_000,
+              blackhole_s=30.0)
 SIZES = ISSUE if FULL else SHORT
 
 
