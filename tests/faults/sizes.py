@@ -25,7 +25,7 @@ class Sizes:
 
 
 SHORT = Sizes(events=600, rate=60.0, devices=3, broker_kills=2, hub_kills=2, agent_kills=4,
-              pack_orders=8, pauses=3, pause_s=7.0, keepalive_s=2, proxy_events=240,
+              pack_orders=8, pauses=3, pause_s=9.0, keepalive_s=3, proxy_events=240,
               blackhole_s=float(os.environ.get("FULFIL_FAULTS_BLACKHOLE_S", "12")))
 ISSUE = Sizes(events=10_000, rate=200.0, devices=4, broker_kills=5, hub_kills=5, agent_kills=20,
               pack_orders=500, pauses=3, pause_s=30.0, keepalive_s=10, proxy_events=2_000,

@@ -23,6 +23,7 @@ from tests.faults.stream import Fleet, HubProcess, Pick, check, count, seed, wai
 pytestmark = [pytest.mark.timeout(3600 if FULL else 240)]
 
 DRAIN_LIMIT_S = 30.0
+SEED_UNITS = 50_000  # more than any run confirms
 # paho checks the keepalive from its network loop, which wakes at least once a second: the
 # PINGREQ goes out up to 1 s after keepalive without a packet in, and the connection is given
 # up up to 1 s after a further keepalive without the PINGRESP.
@@ -32,7 +33,7 @@ PAHO_LOOP_TICKS_S = 2.0
 @pytest.fixture
 def setup(tmp_path: Path, broker: BrokerProcess, unique_site: str, sqlite_url: str
           ) -> Iterator[tuple[Pick, HubProcess]]:
-    pick = seed(sqlite_url, unique_site, SIZES.events)
+    pick = seed(sqlite_url, unique_site, SEED_UNITS)
     hub = HubProcess(tmp_path, sqlite_url, broker.url, unique_site)
     hub.start()
     yield pick, hub
@@ -98,12 +99,13 @@ def test_broker_sigstop_is_detected_and_loses_nothing(tmp_path: Path, broker: Br
     fleet = Fleet(tmp_path, broker.url, unique_site, SIZES.devices, keepalive_s=keepalive)
     detections: list[float] = []
     reconnects: list[float] = []
-    events = min(SIZES.events, int(SIZES.rate * SIZES.pauses * (SIZES.pause_s + 10)))
+    rate = SIZES.rate / 3  # a stream that lasts through all the pauses
+    events = int(rate * SIZES.pauses * (SIZES.pause_s + 8))
     try:
         fleet.start()
-        fleet.stream(pick, events, SIZES.rate)
+        fleet.stream(pick, events, rate)
         for k in range(SIZES.pauses):
-            fleet.wait_streamed((k + 1) * events // (SIZES.pauses + 2), 600)
+            fleet.wait_streamed(k * events // SIZES.pauses + int(2 * rate), 600)
             broker.pause()
             paused_at = time.monotonic()
             try:
@@ -123,7 +125,7 @@ def test_broker_sigstop_is_detected_and_loses_nothing(tmp_path: Path, broker: Br
     finally:
         fleet.stop()
     check("broker SIGSTOP", count(sqlite_url, pick, fleet), pick, pauses=SIZES.pauses,
-          pause_s=SIZES.pause_s, keepalive_s=keepalive,
+          pause_s=SIZES.pause_s, keepalive_s=keepalive, rate=round(rate, 1),
           detect_s=[round(d, 1) for d in detections], max_reconnect_s=round(max(reconnects), 1))
     assert max(detections) <= 2 * keepalive + PAHO_LOOP_TICKS_S, detections
 
