@@ -31,10 +31,10 @@ PAHO_LOOP_TICKS_S = 2.0
 
 
 @pytest.fixture
-def setup(tmp_path: Path, broker: BrokerProcess, unique_site: str, sqlite_url: str
+def setup(tmp_path: Path, broker: BrokerProcess, unique_site: str, hub_database: str
           ) -> Iterator[tuple[Pick, HubProcess]]:
-    pick = seed(sqlite_url, unique_site, SEED_UNITS)
-    hub = HubProcess(tmp_path, sqlite_url, broker.url, unique_site)
+    pick = seed(hub_database, unique_site, SEED_UNITS)
+    hub = HubProcess(tmp_path, hub_database, broker.url, unique_site)
     hub.start()
     yield pick, hub
     hub.stop()
@@ -69,7 +69,7 @@ def test_retained_state_survives_a_broker_sigkill(broker: BrokerProcess, unique_
 
 
 def test_broker_sigkill_during_device_stream(tmp_path: Path, broker: BrokerProcess,
-                                             unique_site: str, sqlite_url: str,
+                                             unique_site: str, hub_database: str,
                                              setup: tuple[Pick, HubProcess]) -> None:
     pick, _hub = setup
     fleet = Fleet(tmp_path, broker.url, unique_site, SIZES.devices)
@@ -87,12 +87,12 @@ def test_broker_sigkill_during_device_stream(tmp_path: Path, broker: BrokerProce
         fleet.wait_drained(set(fleet.attempted), 120)
     finally:
         fleet.stop()
-    check("broker SIGKILL", count(sqlite_url, pick, fleet), pick, kills=SIZES.broker_kills,
+    check("broker SIGKILL", count(hub_database, pick, fleet), pick, kills=SIZES.broker_kills,
           rate=SIZES.rate, max_drain_s=round(max(drains), 1))
 
 
 def test_broker_sigstop_is_detected_and_loses_nothing(tmp_path: Path, broker: BrokerProcess,
-                                                      unique_site: str, sqlite_url: str,
+                                                      unique_site: str, hub_database: str,
                                                       setup: tuple[Pick, HubProcess]) -> None:
     pick, _hub = setup
     keepalive = SIZES.keepalive_s
@@ -124,14 +124,14 @@ def test_broker_sigstop_is_detected_and_loses_nothing(tmp_path: Path, broker: Br
         fleet.wait_drained(set(fleet.attempted), 120)
     finally:
         fleet.stop()
-    check("broker SIGSTOP", count(sqlite_url, pick, fleet), pick, pauses=SIZES.pauses,
+    check("broker SIGSTOP", count(hub_database, pick, fleet), pick, pauses=SIZES.pauses,
           pause_s=SIZES.pause_s, keepalive_s=keepalive, rate=round(rate, 1),
           detect_s=[round(d, 1) for d in detections], max_reconnect_s=round(max(reconnects), 1))
     assert max(detections) <= 2 * keepalive + PAHO_LOOP_TICKS_S, detections
 
 
 def test_hub_sigkill_during_device_stream(tmp_path: Path, broker: BrokerProcess,
-                                          unique_site: str, sqlite_url: str,
+                                          unique_site: str, hub_database: str,
                                           setup: tuple[Pick, HubProcess]) -> None:
     pick, hub = setup
     fleet = Fleet(tmp_path, broker.url, unique_site, SIZES.devices)
@@ -146,6 +146,6 @@ def test_hub_sigkill_during_device_stream(tmp_path: Path, broker: BrokerProcess,
         fleet.wait_drained(set(fleet.attempted), 120)
     finally:
         fleet.stop()
-    counts = count(sqlite_url, pick, fleet)
+    counts = count(hub_database, pick, fleet)
     check("hub SIGKILL", counts, pick, kills=SIZES.hub_kills, on_hand=counts.on_hand,
           ledger_on_hand=counts.ledger_on_hand, expected_on_hand=pick.units - counts.attempted)

@@ -41,10 +41,10 @@ def reconnected(fleet: Fleet, before: list[int]) -> bool:
 
 def test_latency_fragments_resets_and_blackholes_lose_nothing(
         tmp_path: Path, broker: BrokerProcess, proxy: TcpProxy, unique_site: str,
-        sqlite_url: str) -> None:
+        hub_database: str) -> None:
     events = SIZES.proxy_events
-    pick = seed(sqlite_url, unique_site, events)
-    hub = HubProcess(tmp_path, sqlite_url, broker.url, unique_site)
+    pick = seed(hub_database, unique_site, events)
+    hub = HubProcess(tmp_path, hub_database, broker.url, unique_site)
     hub.start()
     fleet = Fleet(tmp_path, proxy.url, unique_site, SIZES.devices,
                   keepalive_s=SIZES.keepalive_s)
@@ -80,6 +80,6 @@ def test_latency_fragments_resets_and_blackholes_lose_nothing(
     finally:
         fleet.stop()
         hub.stop()
-    check("network faults", count(sqlite_url, pick, fleet), pick,
+    check("network faults", count(hub_database, pick, fleet), pick,
           connections=proxy.connections, reconnect_s=[round(r, 1) for r in reconnects])
     assert max(reconnects) <= RECONNECT_LIMIT_S, reconnects
