@@ -15,6 +15,7 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.faults.broker import BrokerProcess
 from tests.faults.sizes import FULL, SIZES
@@ -45,7 +46,7 @@ def test_retained_state_survives_a_broker_sigkill(broker: BrokerProcess, unique_
     """The shipped persistence settings save on change: a retained message acknowledged just
     before a SIGKILL is there after the restart (with a 30 s timed autosave it was not)."""
     topic = f"fulfil/{unique_site}/dev-0/status"
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+    client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
     client.publish(topic, b'{"state":"online"}', qos=1, retain=True).wait_for_publish(10)
@@ -55,8 +56,8 @@ def test_retained_state_survives_a_broker_sigkill(broker: BrokerProcess, unique_
     broker.kill()
     broker.start()
     got: list[bytes] = []
-    reader = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
-    reader.on_message = lambda _c, _u, msg: got.append(msg.payload)
+    reader = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+    reader.on_message = lambda _c, _u, msg: got.append(bytes(msg.payload))
     reader.connect("127.0.0.1", broker.port)
     reader.subscribe(topic, qos=1)
     reader.loop_start()

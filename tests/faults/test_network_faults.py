@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_latency_fragments_resets_and_blackholes_lose_nothing(
         for _ in range(2):
             before = [link.bdseq for link in fleet.links]
             proxy.reset()
-            reconnects.append(wait_until(lambda b=before: reconnected(fleet, b), 60,
+            reconnects.append(wait_until(partial(reconnected, fleet, before), 60,
                                          "reconnected after a reset"))
             time.sleep(phase_s / 2)
         before = [link.bdseq for link in fleet.links]
@@ -73,7 +74,7 @@ def test_latency_fragments_resets_and_blackholes_lose_nothing(
             time.sleep(SIZES.blackhole_s)  # the reconnect attempts fail and back off
         finally:
             proxy.blackhole(False)
-        reconnects.append(wait_until(lambda: reconnected(fleet, before), 60,
+        reconnects.append(wait_until(partial(reconnected, fleet, before), 60,
                                      "reconnected after the blackhole"))
         fleet.stream_done(3600)
         fleet.wait_drained(set(fleet.attempted), 120)

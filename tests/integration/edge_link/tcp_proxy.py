@@ -23,7 +23,9 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 _CLOSE = b""  # queued after the last chunk: close the writing side
 
@@ -93,9 +95,8 @@ class TcpProxy:
 
     # --- inside the loop --------------------------------------------------------------------
 
-    def _call(self, coro: object) -> None:
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
-        future.result(10)
+    def _call(self, coro: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     async def _set_open(self, value: bool) -> None:
         if value:
@@ -126,7 +127,10 @@ class TcpProxy:
                     with contextlib.suppress(OSError):
                         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                         struct.pack("ii", 1, 0))
-                writer.transport.abort() if rst else writer.close()
+                if rst:
+                    writer.transport.abort()
+                else:
+                    writer.close()
         for pipe in pipes:
             await asyncio.gather(*pipe.tasks, return_exceptions=True)
 

@@ -3,10 +3,12 @@
 A hub double (a paho client) sends pack jobs, answers each pack_verified with a print_label
 command, acks every event it receives and resends commands it has no command_ack for. The
 bench runs as a real ``fulfil-edge simulate`` process with its simulated packer (scans with
-mistakes, weights, labels) and is killed with SIGKILL every 1.5-3 s. After each kill the
+mistakes, weights, labels) and is killed with SIGKILL 1.5-3 s after the run has labelled its
+share of the orders (the kills are spread over the run). After each kill the
 outbox file must pass ``PRAGMA integrity_check`` and every event it holds must reach the hub
 in the end. At the end: no event the agent accepted is lost, every order is verified and
 labelled exactly once (no duplicated effect), and redelivered msg_ids are flagged replays.
+``run_agent_kills`` is also run at the issue's sizes by ``tests/faults/test_agent_kills.py``.
 """
 
 from __future__ import annotations
