@@ -1,8 +1,9 @@
 """MQTT link of an edge agent: envelope, birth/death, outbox flushing, acks, reconnects.
 
 Events reach the hub at least once: they sit in the :class:`~edge.outbox.Outbox` until the
-hub's ``Ack`` names them, are resent (flagged ``replay``) after ``resend_after_s`` and after
-every reconnect, and the hub's inbox drops duplicates by ``msg_id``.
+hub's ``Ack`` names them, are resent (flagged ``replay``) after ``resend_after_s`` (the wait
+doubling with every send, see ``Outbox.due``) and after every reconnect, and the hub's inbox
+drops duplicates by ``msg_id``.
 """
 
 from __future__ import annotations
