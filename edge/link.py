@@ -1,8 +1,9 @@
 """MQTT link of an edge agent: envelope, birth/death, outbox flushing, acks, reconnects.
 
 Events reach the hub at least once: they sit in the :class:`~edge.outbox.Outbox` until the
-hub's ``Ack`` names them, are resent (flagged ``replay``) after ``resend_after_s`` and after
-every reconnect, and the hub's inbox drops duplicates by ``msg_id``.
+hub's ``Ack`` names them, are resent (flagged ``replay``) after ``resend_after_s`` (the wait
+doubling with every send, see ``Outbox.due``) and after every reconnect, and the hub's inbox
+drops duplicates by ``msg_id``.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class LinkSettings:
     resend_after_s: float = 5.0
     keepalive_s: int = 15
     reconnect_min_s: int = 1
-    reconnect_max_s: int = 30
+    # paho doubles the wait after every failed attempt up to this; kept short so a device is
+    # back within 10 s of the network or broker coming back, however long it was away
+    reconnect_max_s: int = 5
 
 
 class Link:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+RESEND_BACKOFF_DOUBLINGS = 3  # the longest resend wait is resend_after_s x 2**3
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -96,13 +98,19 @@ class Outbox:
                 raise
 
     def due(self, resend_after_s: float, limit: int = 200) -> list[OutboxItem]:
-        """Events never sent, or sent longer than ``resend_after_s`` ago, oldest first."""
-        cutoff = time.time() - resend_after_s
+        """Events never sent, or whose resend wait is over, oldest first.
+
+        The wait doubles with every send (``resend_after_s`` x 1, 2, 4, up to 8): a hub
+        that is behind gets each waiting event a few more times, not every
+        ``resend_after_s``, which would bury it in duplicates and stop it catching up."""
+        now = time.time()
         with self._lock:
             rows = self._db.execute(
                 "SELECT msg_id, topic, payload, sends FROM outbox "
-                "WHERE last_sent_at IS NULL OR last_sent_at <= ? ORDER BY id LIMIT ?",
-                (cutoff, limit),
+                "WHERE last_sent_at IS NULL "
+                "OR last_sent_at + ? * (1 << MIN(MAX(sends - 1, 0), ?)) <= ? "
+                "ORDER BY id LIMIT ?",
+                (resend_after_s, RESEND_BACKOFF_DOUBLINGS, now, limit),
             ).fetchall()
         return [OutboxItem(r[0], r[1], r[2], r[3]) for r in rows]
 

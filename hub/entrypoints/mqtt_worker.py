@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 
 import structlog
@@ -29,6 +29,7 @@ log = structlog.get_logger(__name__)
 
 Publish = Callable[[str, str], object]
 MAX_BATCH = 200
+RECENT_IDS = 100_000  # msg_ids this worker committed, remembered to ack resends at once
 
 
 class DeviceMessageWorker:
@@ -44,6 +45,11 @@ class DeviceMessageWorker:
         self._thread = threading.Thread(target=self._run, name="device-messages", daemon=True)
         self.handled = 0
         self.batches = 0
+        # After a broker restart devices resend every unacked event, many of them already
+        # stored here (their ack was lost). Acking those from memory, without a transaction,
+        # lets the hub catch up instead of spending its time on known duplicates; the inbox
+        # table stays the authority for everything not remembered.
+        self._recent: OrderedDict[str, None] = OrderedDict()
 
     def start(self) -> None:
         self._thread.start()
@@ -90,6 +96,7 @@ class DeviceMessageWorker:
     def process_batch(self, items: list[tuple[str, bytes]]) -> list[str]:
         outcomes: list[str] = ["ignored"] * len(items)
         decoded: list[tuple[int, DeviceMessage]] = []
+        known: list[tuple[int, wire.EventBase]] = []
         for n, (topic, payload) in enumerate(items):
             if not payload:
                 continue  # an empty retained message only clears the retained state
@@ -103,8 +110,16 @@ class DeviceMessageWorker:
                 outcomes[n] = f"rejected:{exc.code}"
                 continue
             MQTT_RECEIVED.labels(message.type).inc()
+            if isinstance(message, wire.EventBase) and message.msg_id in self._recent:
+                known.append((n, message))
+                continue
             decoded.append((n, DeviceMessage(topic, message)))
+        acks: dict[str, list[str]] = defaultdict(list)
+        for n, event in known:
+            outcomes[n] = "duplicate"
+            acks[event.device_id].append(event.msg_id)
         if not decoded:
+            self._send_acks(acks)
             return outcomes
         try:
             results = self.handle(DeviceBatch([message for _, message in decoded]))
@@ -112,8 +127,8 @@ class DeviceMessageWorker:
             log.exception("device_events_not_stored", size=len(decoded))
             for n, _ in decoded:
                 outcomes[n] = "retry"  # not acked: the devices send them again
+            self._send_acks(acks)
             return outcomes
-        acks: dict[str, list[str]] = defaultdict(list)
         for (n, item), result in zip(decoded, results, strict=True):
             message = item.message
             if isinstance(result, CourierError):
@@ -130,12 +145,22 @@ class DeviceMessageWorker:
                 outcomes[n] = "refused"
             else:
                 outcomes[n] = str(result)
+                if isinstance(message, wire.EventBase):
+                    self._remember(message.msg_id)
             if isinstance(message, wire.EventBase):
                 acks[message.device_id].append(message.msg_id)
-        for device_id, msg_ids in acks.items():
-            self._ack(device_id, msg_ids)
+        self._send_acks(acks)
         self.after()
         return outcomes
+
+    def _remember(self, msg_id: str) -> None:
+        self._recent[msg_id] = None
+        if len(self._recent) > RECENT_IDS:
+            self._recent.popitem(last=False)
+
+    def _send_acks(self, acks: dict[str, list[str]]) -> None:
+        for device_id, msg_ids in acks.items():
+            self._ack(device_id, msg_ids)
 
     def _ack(self, device_id: str, msg_ids: list[str]) -> None:
         for start in range(0, len(msg_ids), 1000):

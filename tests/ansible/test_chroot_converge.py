@@ -275,7 +275,8 @@ def test_broker_config_requires_client_certificates(converge: Converge) -> None:
     etc = converge.roots["hub-t"] / "etc/mosquitto"
     conf = (etc / "mosquitto.conf").read_text().splitlines()
     for line in ("require_certificate true", "use_identity_as_username true",
-                 "listener 8883 0.0.0.0", "allow_anonymous false", "autosave_interval 30",
+                 "listener 8883 0.0.0.0", "allow_anonymous false", "autosave_interval 1",
+                 "autosave_on_changes false",
                  "listener 1883 127.0.0.1", f"certfile /etc/mosquitto/tls/{BROKER}.crt"):
         assert line in conf, line
     assert "pattern readwrite fulfil/+/%u/#" in (etc / "fulfil.acl").read_text()

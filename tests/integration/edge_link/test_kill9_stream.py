@@ -3,10 +3,12 @@
 A hub double (a paho client) sends pack jobs, answers each pack_verified with a print_label
 command, acks every event it receives and resends commands it has no command_ack for. The
 bench runs as a real ``fulfil-edge simulate`` process with its simulated packer (scans with
-mistakes, weights, labels) and is killed with SIGKILL every 1.5-3 s. After each kill the
+mistakes, weights, labels) and is killed with SIGKILL 1.5-3 s after the run has labelled its
+share of the orders (the kills are spread over the run). After each kill the
 outbox file must pass ``PRAGMA integrity_check`` and every event it holds must reach the hub
 in the end. At the end: no event the agent accepted is lost, every order is verified and
 labelled exactly once (no duplicated effect), and redelivered msg_ids are flagged replays.
+``run_agent_kills`` is also run at the issue's sizes by ``tests/faults/test_agent_kills.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -121,16 +124,32 @@ def acking_hub(hub: TestHub) -> Iterator[AckingHub]:
     a.stop()
 
 
-def test_kill_9_during_scans_and_weights_loses_and_doubles_nothing(
-        mosquitto_url: str, unique_site: str, hub: TestHub, acking_hub: AckingHub,
-        tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class KillCounts:
+    kills: int
+    orders: int
+    events: int  # distinct events the hub received (and acked)
+    lost: int  # accepted by the agent, never received; or orders never verified
+    duplicated: int  # orders verified or labelled more than once
+    accepted_at_kills: int
+    redelivered: int
+    confirmed_scans: int
+    rejected_scans: int
+    integrity_checks: int
+
+
+def run_agent_kills(mosquitto_url: str, site: str, hub: TestHub, acking_hub: AckingHub,
+                    tmp_path: Path, orders: int, kills: int) -> KillCounts:
+    """Pack ``orders`` orders on a simulated bench killed ``kills`` times (spread over the
+    run), check the outbox after every kill and everything the hub received at the end."""
     outbox = tmp_path / "bench.sqlite"
     cmd = [sys.executable, "-m", "edge.cli", "simulate", "--role", "pack_bench",
-           "--device-id", DEVICE, "--site", unique_site, "--mqtt-url", mosquitto_url,
+           "--device-id", DEVICE, "--site", site, "--mqtt-url", mosquitto_url,
            "--outbox", str(outbox), "--operator", "--think-time", "0.05",
            "--mistake-rate", "0.3"]
     rng = random.Random(7)
     accepted: set[str] = set()  # every msg_id ever seen stored in the outbox
+    checks = 0
     log = (tmp_path / "agent.log").open("w")
 
     def start() -> subprocess.Popen[bytes]:
@@ -141,9 +160,14 @@ def test_kill_9_during_scans_and_weights_loses_and_doubles_nothing(
                      and m.payload.get("state") == "online", 30, count=births + 1)
         return proc
 
+    def labelled_at_least(count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while len(acking_hub.of_type("label_printed")) < count and time.monotonic() < deadline:
+            time.sleep(0.2)
+
     proc = start()
     try:
-        for i in range(ORDERS):
+        for i in range(orders):
             acking_hub.send(PackJob(
                 **hub.envelope(), command_id=f"J-{i}", order_id=f"O{i:04d}",
                 order_ref=f"ORD{i:04d}", packaging_g=100.0,
@@ -151,15 +175,15 @@ def test_kill_9_during_scans_and_weights_loses_and_doubles_nothing(
                                 unit_weight_g=350.0),
                        PackLine(sku="TEA", barcode="5012345678917", qty=1,
                                 unit_weight_g=120.0)]))
-        for _ in range(KILLS):
+        for k in range(kills):
+            labelled_at_least(k * orders // (kills + 1), 120)  # kills spread over the run
             time.sleep(rng.uniform(1.5, 3.0))
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(10)
             accepted |= outbox_snapshot(outbox)
+            checks += 1
             proc = start()
-        deadline = time.monotonic() + 120
-        while len(acking_hub.of_type("label_printed")) < ORDERS and time.monotonic() < deadline:
-            time.sleep(0.2)
+        labelled_at_least(orders, 120 + orders)
         time.sleep(ACK_DELAY_S + 1.5)  # let the last acks land
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -168,16 +192,33 @@ def test_kill_9_during_scans_and_weights_loses_and_doubles_nothing(
     left = outbox_snapshot(outbox)
 
     received = set(acking_hub.events)
-    assert accepted - received == set(), "events accepted by the agent never reached the hub"
-    assert left == set(), "events still waiting in the outbox after a clean stop"
     verified = Counter(str(p["order_id"]) for p in acking_hub.of_type("pack_verified"))
     labelled = Counter(str(p["order_id"]) for p in acking_hub.of_type("label_printed"))
-    expected = {f"O{i:04d}": 1 for i in range(ORDERS)}
+    expected = {f"O{i:04d}": 1 for i in range(orders)}
+    lost = len((accepted | left) - received) + len(set(expected) - set(verified))
+    duplicated = sum(n - 1 for n in (*verified.values(), *labelled.values()))
+    assert accepted - received == set(), "events accepted by the agent never reached the hub"
+    assert left == set(), "events still waiting in the outbox after a clean stop"
     assert dict(verified) == expected, dict(verified)
     assert dict(labelled) == expected
     assert not [r for r in acking_hub.replays if r.startswith("unflagged:")]
     redelivered = [m for m, n in acking_hub.seen.items() if n > 1]
-    scans = len(acking_hub.of_type("scan_rejected"))
-    print(f"kills={KILLS} events={len(received)} accepted_in_outbox_at_kills={len(accepted)} "
-          f"redelivered_msg_ids={len(redelivered)} scan_rejected={scans} "
-          f"lost=0 duplicated_effects=0")
+    # a verified order stands for its order scan and one good scan per unit
+    confirmed = sum(1 + (1 + int(str(order_id)[1:]) % 2) + 1 for order_id in verified)
+    return KillCounts(kills=kills, orders=orders, events=len(received), lost=lost,
+                      duplicated=duplicated,
+                      accepted_at_kills=len(accepted), redelivered=len(redelivered),
+                      confirmed_scans=confirmed,
+                      rejected_scans=len(acking_hub.of_type("scan_rejected")),
+                      integrity_checks=checks + 1)
+
+
+def test_kill_9_during_scans_and_weights_loses_and_doubles_nothing(
+        mosquitto_url: str, unique_site: str, hub: TestHub, acking_hub: AckingHub,
+        tmp_path: Path) -> None:
+    counts = run_agent_kills(mosquitto_url, unique_site, hub, acking_hub, tmp_path,
+                             ORDERS, KILLS)
+    print(f"kills={counts.kills} events={counts.events} "
+          f"accepted_in_outbox_at_kills={counts.accepted_at_kills} "
+          f"redelivered_msg_ids={counts.redelivered} scan_rejected={counts.rejected_scans} "
+          f"lost={counts.lost} duplicated_effects={counts.duplicated}")

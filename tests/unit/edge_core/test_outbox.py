@@ -38,6 +38,16 @@ def test_resend_is_flagged_replay_with_the_same_msg_id(tmp_path: Path) -> None:
     assert payload["replay"] is True and payload["msg_id"] == "m0001" and again.sends == 1
 
 
+def test_resend_wait_doubles_with_every_send_up_to_eight_times(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite")
+    box.add([item(1)])
+    for sends, wait in [(1, 10), (2, 20), (3, 40), (4, 80), (5, 80), (12, 80)]:
+        for ago, due in [(wait - 1, False), (wait + 1, True)]:
+            box._db.execute("UPDATE outbox SET sends = ?, last_sent_at = ?",
+                            (sends, time.time() - ago))
+            assert bool(box.due(10.0)) is due, (sends, ago)
+
+
 def test_reset_makes_everything_due_after_a_reconnect(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "o.sqlite")
     box.add([item(1), item(2)])
