@@ -213,7 +213,7 @@ def _pick_and_order(uow: UnitOfWork,
         # picks change under their order's lock: read them again once it is held, or a
         # concurrent writer (another hub replica) could be overwritten with stale counts
         order = _order(uow, task.order_id)
-        task = uow.repo.get_task(event.task_id, reload=True)
+        task = uow.repo.get_task(task.id, reload=True)
         assert task is not None  # tasks are never deleted
     else:
         order = _order(uow, task.order_id)
