@@ -160,7 +160,10 @@ def request_reviews() -> None:
 
 
 @app.command()
-def demo(orders: Annotated[int, typer.Option(min=1, max=500, help="orders to run")] = 6,
+def demo(orders: Annotated[int, typer.Option(min=1, max=5000, help="orders to run")] = 6,
+         pick_zones: Annotated[int, typer.Option(min=1, max=50, help="simulated pick zones")] = 1,
+         pack_benches: Annotated[int, typer.Option(
+             min=1, max=20, help="simulated pack benches")] = 1,
          port: Annotated[int, typer.Option(help="API port (a free one if taken)")] = 8000,
          broker_port: Annotated[int, typer.Option(help="embedded broker port")] = 1883,
          workdir: Annotated[Path | None, typer.Option(help="where data and logs go")] = None,
@@ -174,7 +177,8 @@ def demo(orders: Annotated[int, typer.Option(min=1, max=500, help="orders to run
 
     code = run_demo(DemoOptions(orders=orders, api_port=port, broker_port=broker_port,
                                 workdir=workdir, timeout_s=timeout, exit_after=exit_,
-                                mistake_rate=mistake_rate),
+                                mistake_rate=mistake_rate, pick_zones=pick_zones,
+                                pack_benches=pack_benches),
                     console)
     raise typer.Exit(code=code)
 
