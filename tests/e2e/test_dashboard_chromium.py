@@ -104,7 +104,7 @@ def test_dashboard_live_in_chromium(floor: tuple[Hub, str, dict[str, Any]], brow
         "document.querySelector('[data-device=\"bench-1\"] .periph')?.textContent") != ""
 
     seed = yaml.safe_load(SEED.read_text())
-    order_ids = make_orders(client, seed, 3, random.Random(3))
+    order_ids, _ = make_orders(client, seed, 3, random.Random(3))
     for order_id in order_ids:
         client.post(f"/orders/{order_id}/release").raise_for_status()
     deadline = time.monotonic() + 90
@@ -196,7 +196,7 @@ def test_floor_shows_current_waves_live(tmp_path: Path, browser: Browser) -> Non
         status = wire.DeviceStatus(device_id="zone-a", boot_id="b", seq=0, state="online",
                                    bdseq=1, role="pick_zone", zone="A", locations=[])
         hub.handle(commands.DeviceMessage(topics.status("t", "zone-a"), status))
-        order_ids = make_orders(client, yaml.safe_load(SEED.read_text()), 2, random.Random(5))
+        order_ids, _ = make_orders(client, yaml.safe_load(SEED.read_text()), 2, random.Random(5))
         for order_id in order_ids:
             client.post(f"/orders/{order_id}/release").raise_for_status()
         wave = client.post("/waves", json={"totes": 4}).json()
