@@ -8,12 +8,17 @@ That is what is timed here, p50 and p99. The baseline, measured in the same run 
 rates, is a bare MQTT round trip on the same broker: publish -> a subscriber that publishes
 it straight back -> the sender.
 
-    python bench/scan_to_light.py [--zones 10 50 200] [--seconds 20] [--quick]
+The broker is a Mosquitto of the bench's own, configured from the Ansible role's template
+(as a site broker is deployed: ``set_tcp_nodelay true``, persistence, queue limits), on a free
+port; ``--broker-port 1883`` uses a running one instead.
+
+    python bench/scan_to_light.py [--zones 10 50 200] [--seconds 20] [--quick] [--broker-port N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -38,9 +43,11 @@ from hub.adapters.mqtt import no_delay
 from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.domain import commands
+from tests.faults.broker import BrokerProcess
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SITE = "scanbench"
+BROKER = {"port": 1883}
 
 
 def client(on_message: Callable[..., None] | None = None) -> paho.Client:
@@ -50,7 +57,7 @@ def client(on_message: Callable[..., None] | None = None) -> paho.Client:
     if on_message is not None:
         c.on_message = on_message
     c.on_connect = lambda client, *_: no_delay(client)
-    c.connect("127.0.0.1", 1883)
+    c.connect("127.0.0.1", BROKER["port"])
     c.loop_start()
     return c
 
@@ -120,7 +127,8 @@ def start_hub(url: str, logdir: Path) -> subprocess.Popen[bytes]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "FULFIL_DATABASE_URL": url, "FULFIL_MQTT_URL": "mqtt://127.0.0.1:1883",
+    env = {**os.environ, "FULFIL_DATABASE_URL": url,
+           "FULFIL_MQTT_URL": f"mqtt://127.0.0.1:{BROKER['port']}",
            "FULFIL_SITE": SITE}
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.entrypoints.cli", "serve", "--port", str(port)],
@@ -204,16 +212,33 @@ def main() -> None:
     parser.add_argument("--zones", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--seconds", type=float, default=20.0, help="scanning time per size")
     parser.add_argument("--quick", action="store_true", help="10 and 50 zones for 4 s")
+    parser.add_argument("--broker-port", type=int, default=None,
+                        help="use the Mosquitto already on this port instead of the bench's own")
     args = parser.parse_args()
     if args.quick:
         args.zones, args.seconds = [10, 50], 4.0
+    with contextlib.ExitStack() as stack:
+        if args.broker_port is None:
+            broker = BrokerProcess(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+            broker.start()
+            stack.callback(broker.stop)
+            BROKER["port"] = broker.port
+            where = "the bench's Mosquitto (role template: set_tcp_nodelay true)"
+        else:
+            BROKER["port"] = args.broker_port
+            where = f"the Mosquitto on port {args.broker_port}"
+        report(args.zones, args.seconds, where)
+
+
+def report(sizes: list[int], seconds: float, where: str) -> None:
     rows = []
-    for zones in args.zones:
-        bare = bare_round_trip(zones, args.seconds)
-        hub = scan_to_ack(zones, args.seconds)
+    for zones in sizes:
+        bare = bare_round_trip(zones, seconds)
+        hub = scan_to_ack(zones, seconds)
         rows.append((zones, bare, hub))
-    print(f"\nscan -> hub ack at the zone, PostgreSQL + Mosquitto, {os.cpu_count()} cores, "
-          f"each zone scanning once a second for {args.seconds:.0f} s")
+    print(f"\nscan -> hub ack at the zone, PostgreSQL + {where}, {os.cpu_count()} cores, "
+          f"each zone scanning once a second for {seconds:.0f} s, load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"{'zones':>6}{'scans':>7}{'bare p50':>10}{'bare p99':>10}{'hub p50':>10}"
           f"{'hub p99':>10}{'p50 - bare':>12}{'p99 / bare':>12}   (ms)")
     for zones, bare, hub in rows:

@@ -51,6 +51,18 @@ class UnitOfWork:
             hook(self)
         self.session.commit()
 
+    def rollback(self) -> None:
+        """Undo the whole transaction and forget what it recorded."""
+        self.session.rollback()
+        self._forget_recorded()
+
+    def _forget_recorded(self) -> None:
+        self.repo.forget_locks()
+        self._events.clear()
+        for order in self.repo.seen:
+            order.new_timeline = []
+            order.events = []
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """One step of a batch: undone alone (with what it recorded) when it raises."""
@@ -60,10 +72,7 @@ class UnitOfWork:
             self.flush()
         except BaseException:
             nested.rollback()
-            self.repo.forget_locks()
-            for order in self.repo.seen:
-                order.new_timeline = []
-                order.events = []
+            self._forget_recorded()
             raise
         nested.commit()
 

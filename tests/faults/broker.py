@@ -55,7 +55,8 @@ def render_config(port: int, data_dir: Path) -> str:
             break  # listeners follow the global settings
         if line.strip() and not line.startswith("#"):
             lines.append(line)
-    while lines and not lines[-1].startswith(("log_", "connection_", "max_", "auto", "pers")):
+    kept = ("log_", "connection_", "max_", "auto", "pers", "set_")
+    while lines and not lines[-1].startswith(kept):
         lines.pop()
     return "\n".join([*lines, f"listener {port} 127.0.0.1", "allow_anonymous true", ""])
 

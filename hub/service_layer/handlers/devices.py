@@ -56,6 +56,8 @@ def handle_device_batch(cmd: commands.DeviceBatch, uow: UnitOfWork, ctx: HubCont
     path gives.
     A pack verification books a parcel with the courier (an outside call that must not be
     repeated), so it always takes the per-message path."""
+    if len(cmd.messages) == 1:
+        return [_apply_alone(cmd.messages[0], uow, ctx)]
     results: list[Outcome | errors.HubError | CourierError] = []
     pending: list[commands.DeviceMessage] = []
     # the orders the events name, locked up front in one order (see Repository.lock_orders)
@@ -105,6 +107,25 @@ def _claim_run(run: list[commands.DeviceMessage], uow: UnitOfWork, ctx: HubConte
     rows = {m.msg_id: (m.msg_id, m.device_id, m.type, now) for m in
             (item.message for item in run) if not _is_state(m)}
     return uow.repo.claim_messages(list(rows.values()))
+
+
+def _apply_alone(item: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext
+                 ) -> Outcome | errors.HubError | CourierError:
+    """A batch of one, the usual case on a quiet floor (a scan on its own), without a
+    savepoint: a refused message rolls the transaction back instead."""
+    try:
+        outcome = _apply(item, uow, ctx)
+        uow.commit()
+    except errors.HubError as exc:
+        uow.rollback()
+        return exc
+    except IntegrityError as exc:
+        uow.rollback()
+        return errors.Conflict(f"the database refused it: {exc.orig}")
+    except CourierError as exc:  # undone; the device resends it later
+        uow.rollback()
+        return exc
+    return outcome
 
 
 def _apply_each(run: list[commands.DeviceMessage], uow: UnitOfWork, ctx: HubContext

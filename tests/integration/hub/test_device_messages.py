@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import func, select
 
 from edge.wire import messages as wire
 from edge.wire import topics
 from edge.wire.codec import encode
+from hub.adapters import orm
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.domain import commands
@@ -135,6 +137,12 @@ def test_event_for_unknown_work_is_refused_acked_and_harmless(live_hub: Hub,
     assert error["ref_msg_id"] == event.msg_id
     assert device.expect("/ack")["msg_ids"] == [event.msg_id]
     assert mug_balance(live_hub) == (3, 0)
+    # an event handled on its own is refused by rolling its transaction back: its inbox
+    # claim went with it
+    with live_hub.uow() as uow:
+        claimed = uow.session.scalar(select(func.count()).select_from(orm.inbox).where(
+            orm.inbox.c.msg_id == event.msg_id))
+    assert claimed == 0
 
 
 def test_a_batch_applies_each_event_once_and_refuses_alone(live_hub: Hub,
