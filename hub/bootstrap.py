@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -80,6 +81,7 @@ class Hub:
     bus: MessageBus
     notifier: Notifier
     session_factory: sessionmaker[Any]
+    outbox_queued: threading.Event  # set by a commit that queued outbox rows
     broker: EmbeddedBroker | None = None
     mqtt: HubMqtt | None = None
     worker: DeviceMessageWorker | None = None
@@ -111,7 +113,7 @@ class Hub:
         url = self.mqtt_url
         assert url is not None
         self.worker = DeviceMessageWorker(self.bus.handle, self.ctx, self._publish,
-                                          after=self._kick)
+                                          after=self._kick_if_queued)
         self.mqtt = HubMqtt(url, topics.hub_subscriptions(self.settings.site,
                                                      self.settings.share_group),
                             self.worker.submit)
@@ -130,6 +132,14 @@ class Hub:
     def _kick(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.kick()
+
+    def _kick_if_queued(self) -> None:
+        """After a device batch: wake the dispatchers only when something was queued (most
+        events queue nothing, and a pass is a transaction on each dispatcher's thread);
+        they also poll every ``outbox_poll_s``."""
+        if self.outbox_queued.is_set():
+            self.outbox_queued.clear()
+            self._kick()
 
     def stop(self) -> None:
         if self._stopped:
@@ -155,11 +165,13 @@ def bootstrap(settings: Settings | None = None, *, courier: Courier | None = Non
     ctx = HubContext(settings=settings, courier=courier or build_courier(settings))
     handlers = {kind: partial(handler, ctx=ctx) for kind, handler in COMMAND_HANDLERS.items()}
     hooks = [partial(channel_stock_sync.queue_stock_pushes, ctx=ctx)]  # stock -> channels
-    bus = MessageBus(lambda: UnitOfWork(session_factory, before_commit=hooks), handlers, {})
+    outbox_queued = threading.Event()
+    bus = MessageBus(lambda: UnitOfWork(session_factory, before_commit=hooks,
+                                        on_outbox=outbox_queued.set), handlers, {})
     if notifier is None:
         notifier = (SmtpNotifier.from_settings(settings) if settings.smtp_host
                     else LogNotifier())
-    hub = Hub(settings, engine, ctx, bus, notifier, session_factory)
+    hub = Hub(settings, engine, ctx, bus, notifier, session_factory, outbox_queued)
     if settings.bootstrap_api_key:
         from hub.service_layer.api_keys import ensure_key
 

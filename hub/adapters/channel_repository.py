@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.adapters import orm
+from hub.adapters.db import note_outbox_queued
 from hub.adapters.orm_channels import (
     channel_cursors,
     channel_deliveries,
@@ -213,6 +214,7 @@ class ChannelRepository:
             if done.rowcount == 1:  # type: ignore[attr-defined]
                 return int(pending.id)
         payload = {**fields, "changes": 1, "rev": uuid.uuid4().hex}
+        note_outbox_queued(self.session)
         return int(self.session.execute(insert(orm.outbox).values(
             kind=kind, topic=topic, payload=json.dumps(payload, sort_keys=True),
             order_id=order_id, created_at=at).returning(o.id)).scalar_one())

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 
 def normalise_url(url: str) -> str:
@@ -46,3 +47,12 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+OUTBOX_QUEUED = "fulfil_outbox_queued"
+
+
+def note_outbox_queued(session: Session) -> None:
+    """Mark the session's transaction as having queued outbox rows, so the dispatcher is
+    woken once it commits (and not after transactions that queued nothing)."""
+    session.info[OUTBOX_QUEUED] = True

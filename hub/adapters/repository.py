@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from hub.adapters import orm
+from hub.adapters.db import note_outbox_queued
 from hub.domain.model import Location, Order, PickTask, Shipment, Sku
 from hub.domain.timeline import TimelineEvent
 
@@ -340,6 +341,7 @@ class Repository:
         self._write(insert(orm.outbox), {  # parameters apart: one cached statement
             "kind": kind, "topic": topic, "payload": payload, "order_id": order_id,
             "created_at": at})
+        note_outbox_queued(self.session)
 
     def pending_outbox(self, limit: int, exclude_kinds: Sequence[str] = (),
                        now: datetime | None = None) -> Sequence[Row[Any]]:

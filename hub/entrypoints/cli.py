@@ -167,7 +167,8 @@ def demo(orders: Annotated[int, typer.Option(min=1, max=5000, help="orders to ru
          port: Annotated[int, typer.Option(help="API port (a free one if taken)")] = 8000,
          broker_port: Annotated[int, typer.Option(help="embedded broker port")] = 1883,
          workdir: Annotated[Path | None, typer.Option(help="where data and logs go")] = None,
-         timeout: Annotated[float, typer.Option(help="seconds to wait for the run")] = 180.0,
+         timeout: Annotated[float | None, typer.Option(
+             help="seconds to wait for the run [default: 180 + 0.6 per order]")] = None,
          exit_: Annotated[bool, typer.Option("--exit", help="stop after the run")] = False,
          mistake_rate: Annotated[float, typer.Option(
              min=0, max=1, help="share of scans the simulated staff get wrong first")] = 0.1,

@@ -9,6 +9,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session
 
+from hub.adapters.db import OUTBOX_QUEUED
 from hub.adapters.repository import Repository
 from hub.domain.events import Event
 
@@ -17,10 +18,12 @@ class UnitOfWork:
     repo: Repository
 
     def __init__(self, session_factory: Callable[[], Session], read_only: bool = False,
-                 before_commit: Sequence[Callable[[UnitOfWork], None]] = ()) -> None:
+                 before_commit: Sequence[Callable[[UnitOfWork], None]] = (),
+                 on_outbox: Callable[[], None] | None = None) -> None:
         self._session_factory = session_factory
         self.read_only = read_only
         self.before_commit = before_commit  # run in the transaction, e.g. to queue pushes
+        self.on_outbox = on_outbox  # after a commit that queued outbox rows
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -49,7 +52,10 @@ class UnitOfWork:
         self.flush()
         for hook in self.before_commit:
             hook(self)
+        queued = self.session.info.pop(OUTBOX_QUEUED, False)
         self.session.commit()
+        if queued and self.on_outbox is not None:
+            self.on_outbox()
 
     def rollback(self) -> None:
         """Undo the whole transaction and forget what it recorded."""

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from edge.wire.messages import PickTask as PickTaskCommand
 from hub.adapters import orm
 from hub.adapters.bulk import insert_many
+from hub.adapters.db import note_outbox_queued
 from hub.adapters.orm_waves import wave_picks, wave_totes, wave_trips, waves
 from hub.errors import NotFound
 from hub.service_layer.context import HubContext
@@ -82,6 +83,7 @@ def assign_trips(uow: UnitOfWork, ctx: HubContext, devices: list[Device]) -> int
                     "tote": r.tote} for r in picks]))  # PickLine, validated once
         sent_trips.append({"trip": trip_id, "device": device})
     if outbox:
+        note_outbox_queued(uow.session)
         insert_many(uow.session, orm.outbox, [
             {k: v for k, v in row.items() if k != "command_id"} for row in outbox])
     if sent_trips:  # one statement each, many parameter sets
