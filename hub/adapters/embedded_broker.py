@@ -8,6 +8,7 @@ import contextlib
 import logging
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
@@ -31,6 +32,16 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+class _SnapshotIteration(dict[str, Any]):
+    """amqtt (0.12) walks its subscriptions dict with awaits in the loop when a client
+    connects (to send it retained messages); another client subscribing meanwhile changes the
+    dict's size, the connection handler dies with a RuntimeError and the client must
+    reconnect. Iterating a snapshot of the keys is all that loop needs."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().__iter__()))
 
 
 class EmbeddedBroker:
@@ -67,6 +78,7 @@ class EmbeddedBroker:
 
         async def _start() -> Any:
             broker = Broker(config, loop=self._loop)
+            broker._subscriptions = _SnapshotIteration(broker._subscriptions)
             await broker.start()
             return broker
 
