@@ -106,3 +106,16 @@ def test_batch_queues_stock_pushes_for_the_skus_it_took(warehouse: Hub) -> None:
     assert [p.topic for p in pushes] == ["shopify/L-TEE"]
     payload = json.loads(pushes[0].payload)
     assert (payload["sku"], payload["changes"]) == ("TEE", 2)  # the batch pushed again
+
+
+def test_a_run_the_database_refuses_is_redone_order_by_order(warehouse: Hub) -> None:
+    """qty 0 passes the handler but not the CHECK of order_lines: the set-based insert of its
+    run fails, and the run is redone one savepoint per order."""
+    batch = [make("D-1"), make("D-2", lines=(("TEE", 0),)), make("D-3")]
+    results = warehouse.handle(commands.CreateOrders(batch))
+    assert isinstance(results[1], errors.Conflict)
+    assert [r[1] for r in (results[0], results[2])] == [True, True]  # type: ignore[index]
+    stored = rows(warehouse, "D-")
+    assert sorted(r["channel_ref"] for r in stored["orders"]) == ["1", "3"]
+    assert (len(stored["lines"]), len(stored["timeline"]), len(stored["messages"]),
+            len(stored["outbox"])) == (4, 6, 2, 2)
