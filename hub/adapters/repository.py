@@ -89,6 +89,26 @@ class Repository:
         self.seen.add(order)
         self.stock_changed.update(line.sku for line in order.lines)  # its demand counts
 
+    def insert_orders(self, orders: Sequence[Order]) -> None:
+        """Write new orders with their lines and recorded timeline entries: one insert per
+        table for all of them rather than the ORM's flush of every object. The orders stay
+        out of the session: for callers that need no more of them than their ids."""
+        if not orders:
+            return
+        self._write(insert(orm.orders), [{column.key: getattr(order, column.key)
+                                          for column in orm.orders.c} for order in orders])
+        self._write(insert(orm.order_lines), [
+            {"order_id": order.id, "line_no": line.line_no, "sku": line.sku, "qty": line.qty,
+             "unit_price": line.unit_price, "qty_picked": line.qty_picked,
+             "qty_short": line.qty_short} for order in orders for line in order.lines])
+        self._write(insert(orm.timeline_events), [
+            {"order_id": entry.order_id, "step": entry.step, "name": entry.name, "at": entry.at,
+             "actor": entry.actor, "outcome": entry.outcome, "details": entry.details}
+            for order in orders for entry in order.new_timeline])
+        for order in orders:
+            order.new_timeline = []
+            self.stock_changed.update(line.sku for line in order.lines)  # their demand counts
+
     def get_order(self, order_id: str, *, lock: bool = False) -> Order | None:
         if lock and order_id in self._locked:
             return self._locked[order_id]
@@ -342,6 +362,11 @@ class Repository:
             "kind": kind, "topic": topic, "payload": payload, "order_id": order_id,
             "created_at": at})
         note_outbox_queued(self.session)
+
+    def add_outbox_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Outbox rows (kind, topic, payload, order_id, created_at), one statement."""
+        if rows:
+            self._write(insert(orm.outbox), rows)
 
     def pending_outbox(self, limit: int, exclude_kinds: Sequence[str] = (),
                        now: datetime | None = None) -> Sequence[Row[Any]]:

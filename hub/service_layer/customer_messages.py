@@ -14,6 +14,7 @@ address on the opt-out list is not written to. Every outcome goes on the order's
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from hub.domain.timeline import Step
 from hub.messages.render import DEFAULT_CHANNEL, language_for
 from hub.messages.tracking_links import courier_name, tracking_url
 from hub.service_layer.context import HubContext
-from hub.service_layer.outbox import queue_notification
+from hub.service_layer.outbox import notification_row
 from hub.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -58,6 +59,12 @@ def order_context(uow: UnitOfWork, ctx: HubContext, order: Order,
                   **extra: Any) -> dict[str, Any]:
     """What the templates can use about an order (rendered when the message is sent)."""
     names = {s.sku: s.name for s in uow.repo.skus(sorted({ln.sku for ln in order.lines}))}
+    return order_context_named(ctx, order, names, **extra)
+
+
+def order_context_named(ctx: HubContext, order: Order, names: Mapping[str, str],
+                        **extra: Any) -> dict[str, Any]:
+    """order_context with the SKU names already read (``names``: SKU -> name)."""
     ship_to = order.ship_to or {}
     context: dict[str, Any] = {
         "shop_name": ctx.settings.shop_name, "order_id": order.id, "order_ref": order.channel_ref,
@@ -82,17 +89,43 @@ def queue_message(uow: UnitOfWork, ctx: HubContext, order: Order, template: str,
     if uow.session.scalar(select(customer_messages.c.key).where(
             customer_messages.c.key == key)) is not None:
         return False
-    context = order_context(uow, ctx, order, **extra)
+    message, notice = _message_rows(ctx, order, template, key,
+                                    order_context(uow, ctx, order, **extra))
+    uow.session.execute(insert(customer_messages).values(message))
+    uow.repo.add_outbox_rows([notice])
+    return True
+
+
+def queue_messages(uow: UnitOfWork, ctx: HubContext, orders: Sequence[Order], template: str,
+                   event: str, names: Mapping[str, str]) -> None:
+    """queue_message for many orders: one query for the keys queued before and one insert
+    each for the messages and their outbox rows (``names``: SKU -> name of their lines)."""
+    keyed = {message_key(order.id, template, event): order for order in orders}
+    if not keyed:
+        return
+    queued = set(uow.session.scalars(select(customer_messages.c.key).where(
+        customer_messages.c.key.in_(list(keyed)))))
+    rows = [_message_rows(ctx, order, template, key, order_context_named(ctx, order, names))
+            for key, order in keyed.items() if key not in queued]
+    if rows:
+        uow.session.execute(insert(customer_messages), [message for message, _ in rows])
+        uow.repo.add_outbox_rows([notice for _, notice in rows])
+
+
+def _message_rows(ctx: HubContext, order: Order, template: str, key: str,
+                  context: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The customer_messages row of a message and the outbox row that sends it."""
     context["message_key"] = key
     context["message_id"] = message_id_for(key, ctx.settings.message_from)
-    uow.session.execute(insert(customer_messages).values(
-        key=key, order_id=order.id, template=template, recipient=order.customer_email,
-        channel=context.get("channel") or DEFAULT_CHANNEL, language=context["language"],
-        context=json.loads(json.dumps(context, default=str)), status="queued", attempts=0,
-        message_id=context["message_id"], created_at=ctx.now()))
-    queue_notification(uow, ctx, template, order.customer_email, order.id,
-                       **{k: v for k, v in context.items() if k != "order_id"})
-    return True
+    message = {
+        "key": key, "order_id": order.id, "template": template,
+        "recipient": order.customer_email, "channel": context.get("channel") or DEFAULT_CHANNEL,
+        "language": context["language"], "context": json.loads(json.dumps(context, default=str)),
+        "status": "queued", "attempts": 0, "message_id": context["message_id"],
+        "created_at": ctx.now()}
+    notice = notification_row(ctx, template, order.customer_email, order.id,
+                              **{k: v for k, v in context.items() if k != "order_id"})
+    return message, notice
 
 
 def is_opted_out(uow: UnitOfWork, email: str) -> bool:

@@ -40,6 +40,13 @@ def command_row(ctx: HubContext, device_id: str, model: type[CommandBase],
 
 def queue_notification(uow: UnitOfWork, ctx: HubContext, template: str, to: str | None,
                        order_id: str, **context: Any) -> None:
+    uow.repo.add_outbox_rows([notification_row(ctx, template, to, order_id, **context)])
+
+
+def notification_row(ctx: HubContext, template: str, to: str | None, order_id: str,
+                     **context: Any) -> dict[str, Any]:
+    """The outbox row of a notification, for callers that queue many at once."""
     payload = json.dumps({"template": template, "to": to,
                           "context": {"order_id": order_id, **context}}, default=str)
-    uow.repo.add_outbox("notify", template, payload, ctx.now(), order_id=order_id)
+    return {"kind": "notify", "topic": template, "payload": payload, "order_id": order_id,
+            "created_at": ctx.now()}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +14,7 @@ from hub.domain import commands
 from hub.domain.model import Order, OrderLine, OrderStatus, PaymentStatus, Pick, PickTask
 from hub.domain.timeline import Step
 from hub.service_layer.context import HubContext
-from hub.service_layer.customer_messages import queue_message
+from hub.service_layer.customer_messages import queue_message, queue_messages
 from hub.service_layer.dispatch import assign_pick_tasks
 from hub.service_layer.unit_of_work import UnitOfWork
 from hub.service_layer.warehouse_layout import route_picks
@@ -34,8 +36,9 @@ RUN = 50  # orders staged under one savepoint before the next one starts
 def create_orders(cmd: commands.CreateOrders, uow: UnitOfWork, ctx: HubContext
                   ) -> list[tuple[str, bool] | errors.HubError]:
     """Store many orders with one commit; each result is (order id, created) or the error
-    that refused that order alone. Runs of ``RUN`` orders share a savepoint; a run with a
-    refused order is undone and redone one savepoint per order."""
+    that refused that order alone. Runs of ``RUN`` orders share a savepoint; a run the
+    database refuses (e.g. a channel reference stored meanwhile by another request) is undone
+    and redone one savepoint per order."""
     results: list[tuple[str, bool] | errors.HubError] = []
     for start in range(0, len(cmd.orders), RUN):
         run = cmd.orders[start:start + RUN]
@@ -51,21 +54,29 @@ def create_orders(cmd: commands.CreateOrders, uow: UnitOfWork, ctx: HubContext
 
 def _stage_run(run: list[commands.CreateOrder], uow: UnitOfWork, ctx: HubContext
                ) -> list[tuple[str, bool] | errors.HubError]:
-    """Stage a run with one query for the stored channel references and one for the SKUs,
-    and the new orders written together when the savepoint ends."""
+    """Stage a run set-based: one query for the stored channel references, one for the SKUs,
+    then one insert per table (orders, lines, timeline, customer messages, outbox) for all
+    the run's new orders. An order that cannot be taken is refused in its place."""
     stored = uow.repo.orders_by_channel_refs([(o.channel, o.channel_ref) for o in run])
-    known = {sku.sku for sku in uow.repo.skus(sorted({ln.sku for o in run for ln in o.lines}))}
+    names = {sku.sku: sku.name
+             for sku in uow.repo.skus(sorted({ln.sku for o in run for ln in o.lines}))}
     staged: list[tuple[str, bool] | errors.HubError] = []
-    with uow.session.no_autoflush:
-        for order in run:
-            key = (order.channel, order.channel_ref)
-            if key in stored:
-                staged.append((stored[key], False))
-                continue
-            order_id, created = stage_order(order, uow, ctx, checked_new=True,
-                                            known_skus=known)
-            stored[key] = order_id
-            staged.append((order_id, created))
+    new: list[Order] = []
+    for cmd in run:
+        key = (cmd.channel, cmd.channel_ref)
+        if key in stored:
+            staged.append((stored[key], False))
+            continue
+        try:
+            order = new_order(cmd, names.keys(), ctx.now())
+        except errors.HubError as exc:
+            staged.append(exc)
+            continue
+        stored[key] = order.id
+        new.append(order)
+        staged.append((order.id, True))
+    uow.repo.insert_orders(new)
+    queue_messages(uow, ctx, new, "order_confirmed", "received", names)
     return staged
 
 
@@ -83,22 +94,26 @@ def _stage_each(run: list[commands.CreateOrder], uow: UnitOfWork, ctx: HubContex
     return results
 
 
-def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext, *,
-                checked_new: bool = False, known_skus: set[str] | None = None
+def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext
                 ) -> tuple[str, bool]:
-    """create_order without the commit, for callers that add to the same transaction
-    (``checked_new``: the caller knows the channel reference is not stored;
-    ``known_skus``: the caller has read which of the order's SKUs exist)."""
-    if not checked_new:
-        existing = uow.repo.order_by_channel_ref(cmd.channel, cmd.channel_ref)
-        if existing is not None:
-            return existing.id, False
+    """create_order without the commit, for callers that add to the same transaction."""
+    existing = uow.repo.order_by_channel_ref(cmd.channel, cmd.channel_ref)
+    if existing is not None:
+        return existing.id, False
+    skus = sorted({line.sku for line in cmd.lines})
+    known = {sku.sku for sku in uow.repo.skus(skus)} if skus else set()
+    order = new_order(cmd, known, ctx.now())
+    uow.repo.add_order(order)
+    queue_message(uow, ctx, order, "order_confirmed", "received")
+    return order.id, True
+
+
+def new_order(cmd: commands.CreateOrder, known_skus: AbstractSet[str], now: datetime) -> Order:
+    """The order of ``cmd`` with its timeline entries of steps 1, 2 and 4, not yet stored;
+    InvalidInput when it cannot be taken (``known_skus``: which of its SKUs exist)."""
     if not cmd.lines:
         raise errors.InvalidInput("an order needs at least one line")
-    skus = {line.sku for line in cmd.lines}
-    known = (known_skus & skus if known_skus is not None
-             else {sku.sku for sku in uow.repo.skus(sorted(skus))})
-    unknown = sorted(skus - known)
+    unknown = sorted({line.sku for line in cmd.lines} - known_skus)
     if unknown:
         raise errors.InvalidInput(f"unknown SKU(s): {', '.join(unknown)}")
     try:
@@ -106,7 +121,6 @@ def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext, *,
     except ValueError:
         raise errors.InvalidInput(
             f"payment_status must be one of {[p.value for p in PaymentStatus]}") from None
-    now = ctx.now()
     order = Order(
         id=f"ord_{uuid.uuid4().hex[:20]}", channel=cmd.channel, channel_ref=cmd.channel_ref,
         lines=[OrderLine(i, line.sku, line.qty, line.unit_price)
@@ -124,9 +138,7 @@ def stage_order(cmd: commands.CreateOrder, uow: UnitOfWork, ctx: HubContext, *,
         order.record(Step.PAYMENT, "payment_pending", now, outcome=f"payment_{payment.value}")
         order.status = OrderStatus.HELD
     order.record(Step.RECORDED, "order_recorded", now)
-    uow.repo.add_order(order)
-    queue_message(uow, ctx, order, "order_confirmed", "received")
-    return order.id, True
+    return order
 
 
 def release_order(cmd: commands.ReleaseOrder, uow: UnitOfWork, ctx: HubContext) -> list[str]:
