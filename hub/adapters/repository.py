@@ -367,6 +367,7 @@ class Repository:
         """Outbox rows (kind, topic, payload, order_id, created_at), one statement."""
         if rows:
             self._write(insert(orm.outbox), rows)
+            note_outbox_queued(self.session)
 
     def pending_outbox(self, limit: int, exclude_kinds: Sequence[str] = (),
                        now: datetime | None = None) -> Sequence[Row[Any]]:
