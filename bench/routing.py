@@ -158,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     count = args.instances or (5 if args.quick else 30)
     long_s = 0.2 if args.quick else 1.0
-    console = Console(width=230)
+    console = Console(width=260)
     if fast_tsp is None:
         console.print("[red]fast-tsp is not installed: its columns are empty")
     if pywrapcp is None:
