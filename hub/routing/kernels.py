@@ -268,6 +268,32 @@ def iterate(d, near, t, best, kicks, patience, window, slack, stats):
     return best_len
 
 
+@njit("void(float64[:, ::1], int64[::1])", cache=True)
+def nearest_neighbour(d, t):
+    """Greedy tour from 0 into ``t``: always on to the nearest stop not yet visited (the lowest
+    index on ties)."""
+    n = d.shape[0]
+    left = np.ones(n, dtype=np.bool_)
+    left[0] = False
+    t[0] = 0
+    here = 0
+    for i in range(1, n):
+        best = np.inf
+        nxt = -1
+        for j in range(n):
+            if left[j] and d[here, j] < best:
+                best = d[here, j]
+                nxt = j
+        if nxt < 0:  # only infinite distances left: the lowest index
+            for j in range(n):
+                if left[j]:
+                    nxt = j
+                    break
+        t[i] = nxt
+        left[nxt] = False
+        here = nxt
+
+
 @njit("float64(float64[:, ::1], int64[::1])", cache=True)
 def held_karp(d, order):
     """Shortest tour from 0 through every other index and back: its stops in ``order``

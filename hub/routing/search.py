@@ -33,6 +33,15 @@ def neighbour_lists(dist: FloatArray, k: int = NEIGHBOURS) -> IntArray:
     return np.ascontiguousarray(near, dtype=np.int64)
 
 
+def nearest_neighbour(dist: FloatArray) -> IntArray:
+    """The greedy tour from index 0 (compiled; the same tour as
+    ``local_search.nearest_neighbour``)."""
+    d = np.ascontiguousarray(dist, dtype=np.float64)
+    tour = np.empty(d.shape[0], dtype=np.int64)
+    kernels.nearest_neighbour(d, tour)
+    return tour
+
+
 def tour_length(dist: FloatArray, tour: IntArray) -> float:
     return float(kernels.tour_length(np.ascontiguousarray(dist, dtype=np.float64),
                                      np.ascontiguousarray(tour, dtype=np.int64)))

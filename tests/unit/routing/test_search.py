@@ -113,3 +113,11 @@ def test_the_route_search_with_its_default_kick_count_is_deterministic() -> None
     tours = [search.solve(dist, start, 30.0, kicks=kicks, patience=kicks).tolist()
              for _ in range(3)]
     assert tours[0] == tours[1] == tours[2]
+
+
+def test_compiled_nearest_neighbour_equals_the_numpy_one() -> None:
+    rng = np.random.default_rng(30)
+    for n in (2, 5, 40, 150):
+        dist = _instance(rng, n, aisles=20, blocks=3, bays=20)
+        assert (search.nearest_neighbour(dist).tolist()
+                == local_search.nearest_neighbour(dist).tolist())
