@@ -189,11 +189,13 @@ def descend(d, near, t):
     return tour_length(d, t)
 
 
-@njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64, int64, "
+@njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64, int64, int64, "
       "float64, int64[::1])", cache=True)
-def iterate(d, near, t, best, kicks, window, slack, stats):
-    """``kicks`` double-bridge kicks from the locally optimal tour ``t``; ``best`` (in/out)
-    is the shortest tour seen. stats[0] counts kicks since the best improved (in/out).
+def iterate(d, near, t, best, kicks, patience, window, slack, stats):
+    """Up to ``kicks`` double-bridge kicks from the locally optimal tour ``t``, stopping early
+    once ``patience`` kicks in a row found no better tour; ``best`` (in/out) is the shortest
+    tour seen. A kicked tour within ``slack`` (a share of the best length) of the best is kept.
+    stats[0] counts kicks since the best improved (in/out), stats[1] the kicks made (added to).
     Returns the best length."""
     n = t.shape[0]
     pos = np.empty(n, dtype=np.int64)
@@ -207,7 +209,11 @@ def iterate(d, near, t, best, kicks, window, slack, stats):
     best_len = tour_length(d, best)
     span = min(n, window)
     cuts = np.empty(3, dtype=np.int64)
+    margin = slack * best_len
     for _ in range(kicks):
+        if stats[0] >= patience:
+            break
+        stats[1] += 1
         # three distinct cuts in 1..span-1, sorted: pieces A=[0,a) B=[a,b) C=[b,c) D=[c,n)
         start = np.random.randint(0, n)
         cuts[0] = np.random.randint(1, span)
@@ -248,10 +254,11 @@ def iterate(d, near, t, best, kicks, window, slack, stats):
         if cur < best_len - EPS:
             best_len = tour_length(d, t)
             best[:] = t
+            margin = slack * best_len
             stats[0] = 0
         else:
             stats[0] += 1
-        if cur <= kept_len + EPS or cur <= best_len + slack:
+        if cur <= kept_len + EPS or cur <= best_len + margin:
             kept[:] = t
             kept_len = cur
         else:
@@ -259,6 +266,32 @@ def iterate(d, near, t, best, kicks, window, slack, stats):
             for i in range(n):
                 pos[t[i]] = i
     return best_len
+
+
+@njit("void(float64[:, ::1], int64[::1])", cache=True)
+def nearest_neighbour(d, t):
+    """Greedy tour from 0 into ``t``: always on to the nearest stop not yet visited (the lowest
+    index on ties)."""
+    n = d.shape[0]
+    left = np.ones(n, dtype=np.bool_)
+    left[0] = False
+    t[0] = 0
+    here = 0
+    for i in range(1, n):
+        best = np.inf
+        nxt = -1
+        for j in range(n):
+            if left[j] and d[here, j] < best:
+                best = d[here, j]
+                nxt = j
+        if nxt < 0:  # only infinite distances left: the lowest index
+            for j in range(n):
+                if left[j]:
+                    nxt = j
+                    break
+        t[i] = nxt
+        left[nxt] = False
+        here = nxt
 
 
 @njit("float64(float64[:, ::1], int64[::1])", cache=True)

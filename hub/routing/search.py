@@ -33,6 +33,15 @@ def neighbour_lists(dist: FloatArray, k: int = NEIGHBOURS) -> IntArray:
     return np.ascontiguousarray(near, dtype=np.int64)
 
 
+def nearest_neighbour(dist: FloatArray) -> IntArray:
+    """The greedy tour from index 0 (compiled; the same tour as
+    ``local_search.nearest_neighbour``)."""
+    d = np.ascontiguousarray(dist, dtype=np.float64)
+    tour = np.empty(d.shape[0], dtype=np.int64)
+    kernels.nearest_neighbour(d, tour)
+    return tour
+
+
 def tour_length(dist: FloatArray, tour: IntArray) -> float:
     return float(kernels.tour_length(np.ascontiguousarray(dist, dtype=np.float64),
                                      np.ascontiguousarray(tour, dtype=np.int64)))
@@ -51,7 +60,8 @@ def held_karp(dist: FloatArray) -> tuple[list[int], float]:
 def solve(dist: FloatArray, start: IntArray, budget_s: float, *, kicks: int,
           patience: int, seed: int = 0) -> IntArray:
     """A short tour through every index of the symmetric ``dist``, starting at 0, found by
-    local search from ``start`` then double-bridge kicks. Never longer than ``start``."""
+    local search from ``start`` then double-bridge kicks: at most ``kicks`` of them, ending
+    after ``patience`` kicks in a row without a better tour. Never longer than ``start``."""
     deadline = time.perf_counter() + budget_s
     d = np.ascontiguousarray(dist, dtype=np.float64)
     n = d.shape[0]
@@ -63,12 +73,9 @@ def solve(dist: FloatArray, start: IntArray, budget_s: float, *, kicks: int,
     best = tour.copy()
     if n >= 8:
         kernels.seed(seed)
-        stats = np.zeros(1, dtype=np.int64)
-        done = 0
-        while done < kicks and stats[0] < patience and time.perf_counter() < deadline:
-            step = min(CHUNK, kicks - done)
-            slack = SLACK * kernels.tour_length(d, best)
-            kernels.iterate(d, near, tour, best, step, KICK_WINDOW, slack, stats)
-            done += step
+        stats = np.zeros(2, dtype=np.int64)
+        while stats[1] < kicks and stats[0] < patience and time.perf_counter() < deadline:
+            step = int(min(CHUNK, kicks - stats[1]))
+            kernels.iterate(d, near, tour, best, step, patience, KICK_WINDOW, SLACK, stats)
     i = int(np.flatnonzero(best == 0)[0])
     return np.concatenate([best[i:], best[:i]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hub.routing import exact, local_search, search
+from hub.routing import exact, local_search, route, search
 from hub.routing.distance import stop_matrix
 from hub.routing.layout import Points, layout_from_dict
 from hub.routing.route import plan_route
@@ -90,3 +90,34 @@ def test_auto_route_on_several_blocks_is_optimal_up_to_twelve_stops() -> None:
             s.code for s in route.stops if s.leg_m > 0 or s is route.stops[0]))))
         assert route.method == "exact"
         assert route.total_m == pytest.approx(exact.held_karp(dist)[1])
+
+
+def test_patience_stops_the_search_early_and_keeps_it_deterministic() -> None:
+    rng = np.random.default_rng(28)
+    dist = _instance(rng, 100, aisles=20, blocks=3, bays=20)
+    start = local_search.nearest_neighbour(dist)
+    start_len = search.tour_length(dist, start)
+    runs = [search.solve(dist, start, 30.0, kicks=5000, patience=patience, seed=3)
+            for patience in (1, 1, 200, 200, 5000)]
+    assert runs[0].tolist() == runs[1].tolist() and runs[2].tolist() == runs[3].tolist()
+    lengths = [search.tour_length(dist, t) for t in runs]
+    # more patience can only find a shorter tour: the runs share their first kicks
+    assert start_len + 1e-9 >= lengths[0] >= lengths[2] - 1e-9 >= lengths[4] - 2e-9
+
+
+def test_the_route_search_with_its_default_kick_count_is_deterministic() -> None:
+    rng = np.random.default_rng(29)
+    dist = _instance(rng, 100, aisles=30, blocks=3, bays=20)
+    kicks = route.default_kicks(dist.shape[0] - 1)
+    start = local_search.nearest_neighbour(dist)
+    tours = [search.solve(dist, start, 30.0, kicks=kicks, patience=kicks).tolist()
+             for _ in range(3)]
+    assert tours[0] == tours[1] == tours[2]
+
+
+def test_compiled_nearest_neighbour_equals_the_numpy_one() -> None:
+    rng = np.random.default_rng(30)
+    for n in (2, 5, 40, 150):
+        dist = _instance(rng, n, aisles=20, blocks=3, bays=20)
+        assert (search.nearest_neighbour(dist).tolist()
+                == local_search.nearest_neighbour(dist).tolist())
