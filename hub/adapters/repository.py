@@ -358,13 +358,12 @@ class Repository:
 
     def add_outbox(self, kind: str, topic: str, payload: str, at: datetime,
                    order_id: str | None = None) -> None:
-        self._write(insert(orm.outbox), {  # parameters apart: one cached statement
-            "kind": kind, "topic": topic, "payload": payload, "order_id": order_id,
-            "created_at": at})
-        note_outbox_queued(self.session)
+        self.add_outbox_rows([{"kind": kind, "topic": topic, "payload": payload,
+                               "order_id": order_id, "created_at": at}])
 
     def add_outbox_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Outbox rows (kind, topic, payload, order_id, created_at), one statement."""
+        """Outbox rows (kind, topic, payload, order_id, created_at), one statement (the
+        parameters apart: one cached statement)."""
         if rows:
             self._write(insert(orm.outbox), rows)
             note_outbox_queued(self.session)

@@ -220,7 +220,8 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         order_ids, lines = make_orders(client, seed, options.orders, rng)
         for order_id in order_ids:
             client.post(f"/orders/{order_id}/release").raise_for_status()
-        timeout = options.timeout_s or default_timeout(len(order_ids))
+        timeout = (default_timeout(len(order_ids)) if options.timeout_s is None
+                   else options.timeout_s)
         finished = track(console, hub, order_ids, timeout)
         elapsed = time.monotonic() - started
         summary(console, hub, order_ids, elapsed)

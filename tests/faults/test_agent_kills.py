@@ -44,3 +44,6 @@ def test_agent_sigkill_during_scans(mosquitto_url: str, unique_site: str, hub: T
            confirmed_scans=counts.confirmed_scans, rejected_scans=counts.rejected_scans,
            events=counts.events, redelivered=counts.redelivered,
            integrity_checks_ok=counts.integrity_checks)
+    # run_agent_kills checks each order and event in detail; the totals it reports:
+    assert counts.lost == 0 and counts.duplicated == 0
+    assert counts.events > 0 and counts.confirmed_scans > 0

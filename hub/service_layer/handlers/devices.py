@@ -116,15 +116,9 @@ def _apply_alone(item: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext
     try:
         outcome = _apply(item, uow, ctx)
         uow.commit()
-    except errors.HubError as exc:
+    except REFUSALS as exc:
         uow.rollback()
-        return exc
-    except IntegrityError as exc:
-        uow.rollback()
-        return errors.Conflict(f"the database refused it: {exc.orig}")
-    except CourierError as exc:  # undone; the device resends it later
-        uow.rollback()
-        return exc
+        return _refusal(exc)
     return outcome
 
 
@@ -135,13 +129,21 @@ def _apply_each(run: list[commands.DeviceMessage], uow: UnitOfWork, ctx: HubCont
         try:
             with uow.savepoint():
                 results.append(_apply(item, uow, ctx))
-        except errors.HubError as exc:
-            results.append(exc)
-        except IntegrityError as exc:
-            results.append(errors.Conflict(f"the database refused it: {exc.orig}"))
-        except CourierError as exc:  # undone alone; the device resends it later
-            results.append(exc)
+        except REFUSALS as exc:
+            results.append(_refusal(exc))
     return results
+
+
+# What undoes one message and is reported in its place: a refusal, the database's, or the
+# courier being away (the device resends it later).
+REFUSALS = (errors.HubError, IntegrityError, CourierError)
+
+
+def _refusal(exc: errors.HubError | IntegrityError | CourierError
+             ) -> errors.HubError | CourierError:
+    if isinstance(exc, IntegrityError):
+        return errors.Conflict(f"the database refused it: {exc.orig}")
+    return exc
 
 
 def _is_state(message: Any) -> bool:
