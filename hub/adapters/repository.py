@@ -55,6 +55,7 @@ class Repository:
         b = orm.stock_balances.c
         for (sku, location), qty in sorted(pending.items()):  # one lock order for all
             if not self._balance_update(sku, location, b.reserved >= qty, b.on_hand >= qty,
+                                        sellable_changes=False,
                                         on_hand=b.on_hand - qty, reserved=b.reserved - qty):
                 raise StockWriteRefused(f"{qty} x {sku} at {location} is not reserved")
         if movements:
@@ -192,13 +193,17 @@ class Repository:
         self.session.execute(stmt)
         self.stock_changed.add(sku)
 
-    def _balance_update(self, sku: str, location: str, *conditions: Any, **values: Any) -> bool:
+    def _balance_update(self, sku: str, location: str, *conditions: Any,
+                        sellable_changes: bool = True, **values: Any) -> bool:
+        """A conditional write of one balance; True when it held. ``sellable_changes``
+        False: the write leaves on_hand - reserved as it was (a reserved unit picked), so
+        the channels' available-to-sell needs no push."""
         b = orm.stock_balances.c
         result = self._write(
             update(orm.stock_balances)
             .where(b.sku == sku, b.location == location, *conditions)
             .values(**values))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if result.rowcount == 1 and sellable_changes:  # type: ignore[attr-defined]
             self.stock_changed.add(sku)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -217,10 +222,10 @@ class Repository:
         if self._deferred_consumption is not None:
             key = (sku, location)
             self._deferred_consumption[key] = self._deferred_consumption.get(key, 0) + qty
-            self.stock_changed.add(sku)
             return True
         b = orm.stock_balances.c
         return self._balance_update(sku, location, b.reserved >= qty, b.on_hand >= qty,
+                                    sellable_changes=False,
                                     on_hand=b.on_hand - qty, reserved=b.reserved - qty)
 
     def adjust_on_hand(self, sku: str, location: str, delta: int) -> bool:

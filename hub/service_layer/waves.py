@@ -116,8 +116,12 @@ def trip_orders(session: Session, trip_id: str) -> list[str]:
 def after_pick(session: Session, pick_id: str, now: datetime) -> None:
     """Move the wave holding ``pick_id`` to picking or done as its picks are confirmed."""
     wave_id = session.scalar(select(wave_picks.c.wave_id).where(wave_picks.c.pick_id == pick_id))
-    if wave_id is None:
-        return
+    if wave_id is not None:
+        wave_progress(session, wave_id, now)
+
+
+def wave_progress(session: Session, wave_id: str, now: datetime) -> None:
+    """The wave is picking once any pick of it is confirmed, done once all are."""
     session.flush()
     total, confirmed = session.execute(
         select(func.count(), func.coalesce(func.sum(case((orm.picks.c.status != "open", 1),

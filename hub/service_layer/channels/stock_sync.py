@@ -5,11 +5,12 @@ buffer (never below 0). Orders reserve stock only on release, so the demand of o
 waiting for release is counted too, or two channels would sell the same unit.
 
 Every unit of work that changes a tracked SKU's stock (receive, adjust, reserve at release,
-pick, short, return, an order arriving or cancelled before release) queues one
+short, return, an order arriving or cancelled before release) queues one
 ``channel_stock`` outbox row per listing of that SKU in the same transaction, coalesced
-into the listing's pending row if there is one. The dispatcher
-(``push_dispatcher.ChannelPushDispatcher``) computes the value when it sends, so a push
-always carries the newest figure however many changes were coalesced into it.
+into the listing's pending row if there is one. A pick of reserved stock lowers on_hand
+and reserved alike, leaving available-to-sell as it was, so it queues nothing. The
+dispatcher (``push_dispatcher.ChannelPushDispatcher``) computes the value when it sends, so
+a push always carries the newest figure however many changes were coalesced into it.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ from hub.service_layer.booking import booking_context, record_booking_exception
 from hub.service_layer.channels.tracking import queue_tracking_push
 from hub.service_layer.context import HubContext
 from hub.service_layer.dispatch import assign_pack_jobs, assign_pick_tasks, send_pack_job
-from hub.service_layer.handlers import returns
+from hub.service_layer.handlers import pick_direct, returns
+from hub.service_layer.handlers.pick_direct import actor, picked_details
 from hub.service_layer.outbox import queue_notification
 from hub.service_layer.unit_of_work import UnitOfWork
 
@@ -36,7 +37,7 @@ Outcome = Literal["applied", "duplicate", "state"]
 
 def handle_device_message(cmd: commands.DeviceMessage, uow: UnitOfWork,
                           ctx: HubContext) -> Outcome:
-    outcome = _apply(cmd, uow, ctx)
+    outcome = _apply(cmd, uow, ctx, direct=True)
     uow.commit()
     return outcome
 
@@ -114,7 +115,7 @@ def _apply_alone(item: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext
     """A batch of one, the usual case on a quiet floor (a scan on its own), without a
     savepoint: a refused message rolls the transaction back instead."""
     try:
-        outcome = _apply(item, uow, ctx)
+        outcome = _apply(item, uow, ctx, direct=True)
         uow.commit()
     except REFUSALS as exc:
         uow.rollback()
@@ -151,9 +152,11 @@ def _is_state(message: Any) -> bool:
 
 
 def _apply(cmd: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext,
-           claimed: set[str] | None = None) -> Outcome:
+           claimed: set[str] | None = None, direct: bool = False) -> Outcome:
     """Apply one message; ``claimed`` holds the ids its run already claimed (each id is
-    taken out when used, so a repeat within the run is a duplicate)."""
+    taken out when used, so a repeat within the run is a duplicate). ``direct``: the message
+    is alone in its transaction, so a pick confirmation may take ``pick_direct`` (no objects
+    in the session can go stale under its plain SQL writes)."""
     message = cmd.message
     if _is_state(message):
         _apply_state(message, topics.parse(cmd.topic).site, uow, ctx)
@@ -165,6 +168,9 @@ def _apply(cmd: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext,
     elif not uow.repo.claim_message(message.msg_id, message.device_id, message.type,
                                     ctx.now()):
         return "duplicate"
+    if direct and isinstance(message, wire.PickConfirmed) and pick_direct.confirm(message, uow,
+                                                                                 ctx):
+        return "applied"
     handler = EVENT_HANDLERS.get(type(message))
     if handler is None:
         raise errors.InvalidInput(f"no handler for {message.type}")
@@ -218,10 +224,6 @@ def _order(uow: UnitOfWork, order_id: str) -> Order:
     if order is None:
         raise errors.NotFound(f"order {order_id!r} not found")
     return order
-
-
-def _actor(event: wire.EventBase) -> str:
-    return f"{event.device_id}/{event.operator}" if event.operator else event.device_id
 
 
 def _pick_and_order(uow: UnitOfWork,
@@ -294,8 +296,8 @@ def pick_confirmed(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext) 
     line = order.line_for(pick.sku)
     if line is not None:
         line.qty_picked += event.qty
-    order.record(Step.PICKED, "item_picked", event.ts, actor=_actor(event), sku=pick.sku,
-                 location=pick.location, qty=event.qty, method=event.method, task_id=task.id)
+    order.record(Step.PICKED, "item_picked", event.ts, actor=actor(event),
+                 **picked_details(event, pick.sku, pick.location, task.id))
     _after_pick(uow, ctx, task, pick, order)
 
 
@@ -315,7 +317,7 @@ def pick_short(event: wire.PickShort, uow: UnitOfWork, ctx: HubContext) -> None:
     if line is not None:
         line.qty_picked += event.qty_picked
         line.qty_short += event.qty_short
-    order.record(Step.PICKED, "item_short", event.ts, actor=_actor(event), outcome="short",
+    order.record(Step.PICKED, "item_short", event.ts, actor=actor(event), outcome="short",
                  sku=pick.sku, location=pick.location, qty_picked=event.qty_picked,
                  qty_short=event.qty_short, task_id=task.id)
     _after_pick(uow, ctx, task, pick, order)
@@ -328,7 +330,7 @@ def scan_rejected(event: wire.ScanRejected, uow: UnitOfWork, ctx: HubContext) ->
         return
     order = _order(uow, event.order_id)
     step = Step.PICKED if event.context == "pick" else Step.PACKED
-    order.record(step, "scan_rejected", event.ts, actor=_actor(event), outcome=event.reason,
+    order.record(step, "scan_rejected", event.ts, actor=actor(event), outcome=event.reason,
                  barcode=event.barcode, task_id=event.task_id)
 
 
@@ -336,7 +338,7 @@ def pack_verified(event: wire.PackVerified, uow: UnitOfWork, ctx: HubContext) ->
     order = _order(uow, event.order_id)
     if order.status not in (OrderStatus.PICKED, OrderStatus.PACKED):
         raise errors.InvalidTransition(f"order {order.id} is {order.status}, not picked")
-    order.record(Step.PACKED, "pack_verified", event.ts, actor=_actor(event),
+    order.record(Step.PACKED, "pack_verified", event.ts, actor=actor(event),
                  weight_g=event.weight_g, expected_g=event.expected_g,
                  tolerance_g=event.tolerance_g)
     shipment = uow.repo.shipment_for_order(order.id)
@@ -365,7 +367,7 @@ def pack_verified(event: wire.PackVerified, uow: UnitOfWork, ctx: HubContext) ->
 
 def weight_mismatch(event: wire.WeightMismatch, uow: UnitOfWork, ctx: HubContext) -> None:
     order = _order(uow, event.order_id)
-    order.record(Step.PACKED, "weight_checked", event.ts, actor=_actor(event),
+    order.record(Step.PACKED, "weight_checked", event.ts, actor=actor(event),
                  outcome="weight_mismatch", weight_g=event.weight_g,
                  expected_g=event.expected_g, tolerance_g=event.tolerance_g)
 
@@ -377,10 +379,10 @@ def label_printed(event: wire.LabelPrinted, uow: UnitOfWork, ctx: HubContext) ->
         raise errors.NotFound(f"shipment {event.shipment_id!r} is not order {order.id}'s")
     reprint = shipment.label_printed_at is not None
     shipment.label_printed_at = event.ts
-    order.record(Step.LABEL_PRINTED, "label_printed", event.ts, actor=_actor(event),
+    order.record(Step.LABEL_PRINTED, "label_printed", event.ts, actor=actor(event),
                  tracking_number=shipment.tracking_number, reprint=reprint)
     if not reprint:
-        order.record(Step.PACKED, "order_packed", event.ts, actor=_actor(event))
+        order.record(Step.PACKED, "order_packed", event.ts, actor=actor(event))
         queue_tracking_push(uow, ctx, order, shipment)  # tells the channel, via the outbox
     order.status = OrderStatus.LABELLED
 
@@ -393,14 +395,14 @@ def command_ack(event: wire.CommandAck, uow: UnitOfWork, ctx: HubContext) -> Non
     if event.command_id.startswith("cmd_trp_"):
         for order_id in waves.trip_orders(uow.session, event.command_id[4:]):
             _order(uow, order_id).record(
-                Step.PICKED, "pick_task_refused", event.ts, actor=_actor(event),
+                Step.PICKED, "pick_task_refused", event.ts, actor=actor(event),
                 outcome=f"command_{event.status}", reason=event.reason,
                 task_id=event.command_id[4:])
     if event.command_id.startswith("cmd_tsk_"):
         task = uow.repo.get_task(event.command_id[4:])
         if task is not None and task.status == "open":
             order = _order(uow, task.order_id)
-            order.record(Step.PICKED, "pick_task_refused", event.ts, actor=_actor(event),
+            order.record(Step.PICKED, "pick_task_refused", event.ts, actor=actor(event),
                          outcome=f"command_{event.status}", reason=event.reason,
                          task_id=task.id)
 
