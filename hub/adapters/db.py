@@ -3,10 +3,12 @@ PostgreSQL through psycopg 3."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 
@@ -25,7 +27,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                                **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    engine = create_engine(url, **{"pool_size": 10, "max_overflow": 20, **kwargs})
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_S = 30.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use when it sat idle ``IDLE_PING_S`` or more (the
+    server restarted, a firewall dropped it); a dead one is replaced before the caller sees it.
+    SQLAlchemy's ``pool_pre_ping`` would ping on every checkout: a round trip added to every
+    transaction, a fifth of a scan's time in the hub. A connection that breaks while in
+    steady use fails its statement instead and the pool is renewed."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_S:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection is dead: {exc}") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -91,6 +91,25 @@ def lock_order(conn: Connection, order_id: str) -> bool:
     return conn.execute(_LOCK_ORDER, {"order_id": order_id}).first() is not None
 
 
+def claim_and_lock(conn: Connection, msg_id: str, device_id: str, kind: str, at: datetime,
+                   order_id: str) -> tuple[bool, bool]:
+    """PostgreSQL: claim the message id in the inbox and lock the order in one statement:
+    (the id was new, the order exists)."""
+    row = conn.execute(_CLAIM_AND_LOCK, {"msg_id": msg_id, "device_id": device_id,
+                                         "kind": kind, "at": at, "order_id": order_id}).one()
+    return bool(row.claimed), row.locked is not None
+
+
+_CLAIM_AND_LOCK = text("""
+WITH claim AS (
+    INSERT INTO inbox (msg_id, device_id, type, received_at)
+    VALUES (:msg_id, :device_id, :kind, :at)
+    ON CONFLICT (msg_id) DO NOTHING RETURNING msg_id)
+SELECT (SELECT count(*) FROM claim) AS claimed,
+       (SELECT id FROM orders WHERE id = :order_id FOR UPDATE) AS locked
+""").bindparams(bindparam("at", type_=orm.TS))
+
+
 def read_pick(conn: Connection, task_id: str, pick_id: str) -> list[PickRow]:
     """The pick ``pick_id`` of task ``task_id`` joined with every order line of its SKU:
     no row when the pick is not in that task, more than one when the order has several lines

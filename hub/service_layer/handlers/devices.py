@@ -161,16 +161,17 @@ def _apply(cmd: commands.DeviceMessage, uow: UnitOfWork, ctx: HubContext,
     if _is_state(message):
         _apply_state(message, topics.parse(cmd.topic).site, uow, ctx)
         return "state"
-    if claimed is not None:
+    if direct and isinstance(message, wire.PickConfirmed):
+        outcome = pick_direct.confirm(message, uow, ctx)  # claims the id itself
+        if outcome != "claimed":
+            return outcome
+    elif claimed is not None:
         if message.msg_id not in claimed:
             return "duplicate"
         claimed.discard(message.msg_id)
     elif not uow.repo.claim_message(message.msg_id, message.device_id, message.type,
                                     ctx.now()):
         return "duplicate"
-    if direct and isinstance(message, wire.PickConfirmed) and pick_direct.confirm(message, uow,
-                                                                                 ctx):
-        return "applied"
     handler = EVENT_HANDLERS.get(type(message))
     if handler is None:
         raise errors.InvalidInput(f"no handler for {message.type}")

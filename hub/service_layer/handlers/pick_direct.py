@@ -13,7 +13,7 @@ is exactly what the object path writes for the same scan (a test compares the ro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from edge.wire import messages as wire
 from hub.adapters import pick_rows
@@ -23,14 +23,19 @@ from hub.service_layer.context import HubContext
 from hub.service_layer.unit_of_work import UnitOfWork
 
 
-def confirm(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext) -> bool:
-    """Apply the scan if it is the usual case; False (nothing written) when it is not."""
+def confirm(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext
+            ) -> Literal["applied", "duplicate", "claimed"]:
+    """Claim the scan's id in the inbox and apply the scan if it is the usual case:
+    ``claimed`` when it is not (the id is claimed, nothing else written)."""
     conn = uow.session.connection()
-    if not pick_rows.lock_order(conn, event.order_id):
-        return False
+    claimed, found = _claim_and_lock(event, uow, ctx)
+    if not claimed:
+        return "duplicate"
+    if not found:
+        return "claimed"
     rows = pick_rows.read_pick(conn, event.task_id, event.pick_id)
     if len(rows) != 1 or not _usual(rows[0], event):
-        return False
+        return "claimed"
     pick = rows[0]
     now = ctx.now()
     finished = pick.qty_picked + pick.qty_short + event.qty >= pick.qty
@@ -42,10 +47,22 @@ def confirm(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext) -> bool
         actor=actor(event), details=picked_details(event, pick.sku, pick.location,
                                                    pick.task_id)))
     if not written:
-        return False  # the stock is not reserved: the object path refuses it with the reason
+        return "claimed"  # the stock is not reserved: the object path refuses it, with why
     if finished and pick.wave_id is not None:
         waves.wave_progress(uow.session, pick.wave_id, now)
-    return True
+    return "applied"
+
+
+def _claim_and_lock(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext
+                    ) -> tuple[bool, bool]:
+    """(the id was new, the order exists and is now locked); on PostgreSQL one statement."""
+    conn = uow.session.connection()
+    if conn.dialect.name == "postgresql":
+        return pick_rows.claim_and_lock(conn, event.msg_id, event.device_id, event.type,
+                                        ctx.now(), event.order_id)
+    if not uow.repo.claim_message(event.msg_id, event.device_id, event.type, ctx.now()):
+        return False, False
+    return True, pick_rows.lock_order(conn, event.order_id)
 
 
 def actor(event: wire.EventBase) -> str:

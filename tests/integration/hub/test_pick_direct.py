@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from edge.wire import messages as wire
+from edge.wire import topics
 from hub import errors
 from hub.adapters import orm
 from hub.bootstrap import Hub
@@ -21,12 +22,13 @@ from tests.integration.hub.conftest import order
 
 
 @pytest.fixture
-def taken(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """What each call of the direct path answered (it still runs)."""
-    answers: list[bool] = []
+def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each call of the direct path answered (it still runs): ``applied``, or
+    ``claimed`` when it left the scan to the object path."""
+    answers: list[str] = []
     real = pick_direct.confirm
 
-    def recorded(*args: Any) -> bool:
+    def recorded(*args: Any) -> str:
         answers.append(real(*args))
         return answers[-1]
 
@@ -86,15 +88,15 @@ def rows(hub: Hub, order_id: str, ref: str) -> dict[str, Any]:
         }
 
 
-def test_direct_scans_write_what_the_object_path_writes(warehouse: Hub, taken: list[bool],
+def test_direct_scans_write_what_the_object_path_writes(warehouse: Hub, taken: list[str],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     direct_id, direct_picks = released(warehouse, "D-1")
     object_id, object_picks = released(warehouse, "O-1")
     scan_all(warehouse, direct_picks)
     # two TEE scans written directly; the MUG finishes the order (a pack job goes out) and
     # takes MUG below its reorder level: both the object path's
-    assert taken == [True, True, False]
-    monkeypatch.setattr(pick_direct, "confirm", lambda *args: False)
+    assert taken == ["applied", "applied", "claimed"]
+    monkeypatch.setattr(pick_direct, "_usual", lambda *args: False)  # all by the object path
     warehouse.handle(commands.ReceiveStock("MUG", "A01-01-A", 1))  # at its reorder level again
     scan_all(warehouse, object_picks)
     direct, by_objects = rows(warehouse, direct_id, "D-1"), rows(warehouse, object_id, "O-1")
@@ -107,7 +109,7 @@ def test_direct_scans_write_what_the_object_path_writes(warehouse: Hub, taken: l
 
 
 def test_a_scan_that_does_not_fit_is_refused_by_the_object_path_with_nothing_written(
-        warehouse: Hub, taken: list[bool]) -> None:
+        warehouse: Hub, taken: list[str]) -> None:
     order_id, (tee, _mug) = released(warehouse, "R-1")
     before = rows(warehouse, order_id, "")
     with pytest.raises(errors.Conflict, match="wants 3; 4 more is too many"):
@@ -118,12 +120,12 @@ def test_a_scan_that_does_not_fit_is_refused_by_the_object_path_with_nothing_wri
     with pytest.raises(errors.NotFound, match="not in task"):
         send(warehouse, ZONE, wire.PickConfirmed, qty=1, method="scan",
              **{**tee, "pick_id": "nope"})
-    assert taken == [False, False, False]
+    assert taken == ["claimed", "claimed", "claimed"]
     assert rows(warehouse, order_id, "") == before
 
 
 def test_a_scan_the_stock_no_longer_covers_is_refused_with_nothing_written(
-        warehouse: Hub, taken: list[bool]) -> None:
+        warehouse: Hub, taken: list[str]) -> None:
     order_id, (tee, _mug) = released(warehouse, "S-1")
     with warehouse.uow() as uow:  # the shelf was counted short meanwhile, behind the hub
         b = orm.stock_balances.c
@@ -133,5 +135,18 @@ def test_a_scan_the_stock_no_longer_covers_is_refused_with_nothing_written(
     before = rows(warehouse, order_id, "")
     with pytest.raises(errors.Conflict, match="is not reserved for order"):
         send(warehouse, ZONE, wire.PickConfirmed, qty=1, method="scan", **tee)
-    assert taken == [False]
+    assert taken == ["claimed"]
     assert rows(warehouse, order_id, "") == before
+
+
+def test_a_scan_sent_again_is_a_duplicate_with_one_effect(warehouse: Hub,
+                                                          taken: list[str]) -> None:
+    order_id, (tee, _mug) = released(warehouse, "T-1")
+    event = wire.PickConfirmed(device_id=ZONE, boot_id="b1", seq=1, qty=1, method="scan", **tee)
+    topic = topics.event(warehouse.settings.site, ZONE, "pick_confirmed")
+    outcomes = [warehouse.handle(commands.DeviceMessage(topic, event)) for _ in range(2)]
+    assert outcomes == ["applied", "duplicate"]
+    assert taken == ["applied", "duplicate"]
+    written = rows(warehouse, order_id, "T-1")
+    assert [r["qty_picked"] for r in written["picks"] if r["sku"] == "TEE"] == [1]
+    assert [r["qty"] for r in written["ledger"] if r["kind"] == "pick"] == [-1]
