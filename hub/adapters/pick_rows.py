@@ -19,8 +19,10 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    exists,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -75,7 +77,9 @@ def _pick_query() -> Select[Any]:
             .join(orm.pick_tasks, t.id == p.task_id)
             .join(orm.order_lines, (line.order_id == t.order_id) & (line.sku == p.sku))
             .outerjoin(orm.skus, s.sku == p.sku)
-            .where(p.id == bindparam("pick_id"), p.task_id == bindparam("task_id")))
+            .where(p.id == bindparam("pick_id"),
+                   or_(p.task_id == bindparam("task_id"),  # the order's task, or its wave trip
+                       exists().where(w.pick_id == p.id, w.trip_id == bindparam("task_id")))))
 
 
 # Built once: this path runs for every scan, and building a statement costs about as much
@@ -111,9 +115,9 @@ SELECT (SELECT count(*) FROM claim) AS claimed,
 
 
 def read_pick(conn: Connection, task_id: str, pick_id: str) -> list[PickRow]:
-    """The pick ``pick_id`` of task ``task_id`` joined with every order line of its SKU:
-    no row when the pick is not in that task, more than one when the order has several lines
-    of the SKU."""
+    """The pick ``pick_id`` of task ``task_id`` (its order's task or the wave trip it is on)
+    joined with every order line of its SKU: no row when the pick is not in that task, more
+    than one when the order has several lines of the SKU."""
     return [PickRow(*row) for row in conn.execute(_READ_PICK, {"pick_id": pick_id,
                                                                "task_id": task_id})]
 

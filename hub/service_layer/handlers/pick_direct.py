@@ -5,7 +5,7 @@ The picker's next light does not wait for the hub, but the zone's outbox does, a
 the hub's hottest path: one row lock, one SELECT, then single-row writes. Only the usual
 case is taken here, a scan that leaves its order still being picked; everything else (the
 scan finishes the order and a pack job goes out, it takes the SKU below its reorder level,
-it names a wave trip or does not match its pick, too many units) is left to the object path
+it does not match its pick, too many units) is left to the object path
 ``devices.pick_confirmed``, which holds every rule and every refusal. This path decides
 before writing anything, so handing over costs nothing but the SELECT, and what it writes
 is exactly what the object path writes for the same scan (a test compares the rows).

@@ -25,6 +25,7 @@ from hub.entrypoints.api.app import create_app
 from hub.entrypoints.api.server import ApiServer
 from hub.entrypoints.dashboard import floor_data
 from hub.service_layer.api_keys import create_key
+from hub.service_layer.handlers import pick_direct
 from tests.integration.hub.conftest import order
 
 # zone A: aisles A01-A02, zone B: aisles A03-A04; the depot at the head of A01
@@ -108,8 +109,12 @@ def test_wave_tables_come_from_their_migration(wave_hub: Hub) -> None:
 
 
 def test_a_wave_is_stored_sent_in_walking_order_and_tracks_progress(
-        wave_hub: Hub, http: httpx.Client) -> None:
+        wave_hub: Hub, http: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     hub = wave_hub
+    direct: list[str] = []  # what the direct path answered for each scan (it still runs)
+    real_confirm = pick_direct.confirm
+    monkeypatch.setattr(pick_direct, "confirm",
+                        lambda *args: direct.append(real_confirm(*args)) or direct[-1])
     _device(hub, "zone-a", "A")
     first = _released(hub, ("S2", 1), ("S1", 1), ("S4", 2))  # zones A and B
     second = _released(hub, ("S3", 1))
@@ -149,6 +154,9 @@ def test_a_wave_is_stored_sent_in_walking_order_and_tracks_progress(
     # picks confirmed on the trip count for their orders and move the wave along
     for pick in sent["picks"][:2]:
         _confirm(hub, "zone-a", sent, pick)
+    # written directly, trip and all, unless the scan finishes its order (the pack job)
+    assert direct == ["claimed" if p["order_id"] == second else "applied"
+                      for p in sent["picks"][:2]]
     listed = http.get("/waves", params={"state": "picking"}).json()
     assert [w["id"] for w in listed] == [wave["id"]]
     zone_a = next(z for z in listed[0]["zones"] if z["zone"] == "A")
