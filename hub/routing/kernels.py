@@ -1,11 +1,11 @@
 """Compiled kernels of the multi-block route search (numba): Held-Karp and iterated local search.
 
 The local search is 2-opt plus Or-opt (segments of 1-3 stops moved, maybe reversed) over
-neighbour lists with don't-look bits; the perturbation is a double bridge inside a window of
-the tour (A B C D -> A C B D with short B and C), so only the six stops next to the changed
-edges are re-examined. A kicked tour is kept when it is no longer than the one it came from
-(walks across plateaus, common on a warehouse grid) or within ``slack`` of the best tour
-(threshold accepting: climbs out of shallow local optima), otherwise undone.
+neighbour lists with don't-look bits; the perturbation is a local double bridge (A B C D ->
+A C B D with short B and C), so only the six stops next to the changed edges are
+re-examined. A kicked tour is kept when it is no longer than the one
+it came from (walks across plateaus, common on a warehouse grid) or within ``slack`` of the
+best tour (threshold accepting: climbs out of shallow local optima), otherwise undone.
 
 Every kernel has an explicit signature, so numba compiles it when this module is imported
 (``cache=True``: later imports load the machine code from ``__pycache__``); no request pays
@@ -190,13 +190,15 @@ def descend(d, near, t):
 
 
 @njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64, int64, int64, "
-      "float64, int64[::1])", cache=True)
-def iterate(d, near, t, best, kicks, patience, window, slack, stats):
+      "int64, float64, int64[::1])", cache=True)
+def iterate(d, near, t, best, kicks, patience, window, longest, slack, stats):
     """Up to ``kicks`` double-bridge kicks from the locally optimal tour ``t``, stopping early
     once ``patience`` kicks in a row found no better tour; ``best`` (in/out) is the shortest
     tour seen. A kicked tour within ``slack`` (a share of the best length) of the best is kept.
     stats[0] counts kicks since the best improved (in/out), stats[1] the kicks made (added to).
-    Returns the best length."""
+    The double bridge's pieces B and C have 1..``longest`` stops each, drawn apart, or, with
+    ``longest`` 0, lie between three distinct cuts inside ``window`` stops. Returns the best
+    length."""
     n = t.shape[0]
     pos = np.empty(n, dtype=np.int64)
     for i in range(n):
@@ -207,26 +209,36 @@ def iterate(d, near, t, best, kicks, patience, window, slack, stats):
     queued = np.zeros(n, dtype=np.bool_)
     kept_len = tour_length(d, t)
     best_len = tour_length(d, best)
-    span = min(n, window)
-    cuts = np.empty(3, dtype=np.int64)
     margin = slack * best_len
+    cuts = np.empty(3, dtype=np.int64)
     for _ in range(kicks):
         if stats[0] >= patience:
             break
         stats[1] += 1
-        # three distinct cuts in 1..span-1, sorted: pieces A=[0,a) B=[a,b) C=[b,c) D=[c,n)
+        # pieces A=[0,a) B=[a,b) C=[b,c) D=[c,n) from ``start``; drawn apart, B and C are cut
+        # down on a short tour so that A and D keep a stop each
         start = np.random.randint(0, n)
-        cuts[0] = np.random.randint(1, span)
-        while True:
-            cuts[1] = np.random.randint(1, span)
-            if cuts[1] != cuts[0]:
-                break
-        while True:
-            cuts[2] = np.random.randint(1, span)
-            if cuts[2] != cuts[0] and cuts[2] != cuts[1]:
-                break
-        cuts.sort()
-        a, b, c = cuts[0], cuts[1], cuts[2]
+        if longest > 0:
+            a = 1
+            b = a + np.random.randint(1, longest + 1)
+            c = b + np.random.randint(1, longest + 1)
+            if c >= n:
+                c = n - 1
+                if b >= c:
+                    b = c - 1
+        else:
+            span = min(n, window)
+            cuts[0] = np.random.randint(1, span)
+            while True:
+                cuts[1] = np.random.randint(1, span)
+                if cuts[1] != cuts[0]:
+                    break
+            while True:
+                cuts[2] = np.random.randint(1, span)
+                if cuts[2] != cuts[0] and cuts[2] != cuts[1]:
+                    break
+            cuts.sort()
+            a, b, c = cuts[0], cuts[1], cuts[2]
         # A C B D: only positions start .. start+c-1 change
         w = 0
         for r in range(b, c):

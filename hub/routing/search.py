@@ -19,7 +19,9 @@ from hub.routing.layout import FloatArray
 
 IntArray = npt.NDArray[np.int64]
 NEIGHBOURS = 10
-KICK_WINDOW = 50
+KICK_WINDOW = 50  # the double bridge's three cuts lie inside this many stops
+KICK_SEGMENT = 24  # up to SHORT_KICKS_UP_TO stops its two pieces are drawn apart: 1..this each
+SHORT_KICKS_UP_TO = 150
 CHUNK = 64
 SLACK = 0.001  # a kicked tour up to this share longer than the best is still walked from
 
@@ -74,8 +76,10 @@ def solve(dist: FloatArray, start: IntArray, budget_s: float, *, kicks: int,
     if n >= 8:
         kernels.seed(seed)
         stats = np.zeros(2, dtype=np.int64)
+        longest = KICK_SEGMENT if n <= SHORT_KICKS_UP_TO else 0
         while stats[1] < kicks and stats[0] < patience and time.perf_counter() < deadline:
             step = int(min(CHUNK, kicks - stats[1]))
-            kernels.iterate(d, near, tour, best, step, patience, KICK_WINDOW, SLACK, stats)
+            kernels.iterate(d, near, tour, best, step, patience, KICK_WINDOW, longest,
+                            SLACK, stats)
     i = int(np.flatnonzero(best == 0)[0])
     return np.concatenate([best[i:], best[:i]])

@@ -237,3 +237,28 @@ def test_large_wave_batches_every_order_once_and_beats_arrival_order() -> None:
     naive_m = sum(plan_route(layout, [c for o in group for c in o.locations]).total_m
                   for group in naive)
     assert sum(trip.route.total_m for trip in trips) < 0.9 * naive_m
+
+
+def test_kicks_on_short_tours_keep_a_permutation_and_report_the_best_length() -> None:
+    import itertools
+
+    from hub.routing import kernels, search
+
+    rng = np.random.default_rng(31)
+    for n, longest in itertools.product(range(8, 13), (0, search.KICK_SEGMENT)):
+        # shorter than the window or two pieces: they are cut down to fit
+        pts = rng.uniform(0, 10, size=(n, 2))
+        dist = np.abs(pts[:, None, :] - pts[None, :, :]).sum(axis=2)
+        near = search.neighbour_lists(dist)
+        tour = np.arange(n, dtype=np.int64)
+        kernels.descend(dist, near, tour)
+        best = tour.copy()
+        kernels.seed(n + longest)
+        stats = np.zeros(2, dtype=np.int64)
+        got = kernels.iterate(dist, near, tour, best, 300, 300, search.KICK_WINDOW, longest,
+                              search.SLACK, stats)
+        assert stats[1] == 300
+        assert sorted(tour.tolist()) == list(range(n)) == sorted(best.tolist())
+        assert got == pytest.approx(search.tour_length(dist, best))
+        assert got <= search.tour_length(dist, tour) + 1e-9
+        assert got == pytest.approx(exact.held_karp(dist)[1])
