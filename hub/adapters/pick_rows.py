@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from hub.adapters import orm
 from hub.adapters.orm_waves import wave_picks
+from hub.adapters.repository import Repository
 from hub.domain.timeline import OK, Step
 
 
@@ -142,20 +143,16 @@ class PickWrite:
     details: dict[str, Any]
 
 
-def write(conn: Connection, w: PickWrite) -> bool:
+def write(repo: Repository, w: PickWrite) -> bool:
     """Write the confirmation if the balance still holds the units reserved; False, with
-    nothing written, when it does not."""
+    nothing written, when it does not. On PostgreSQL one statement; elsewhere the
+    repository's stock writes, then the rest one by one."""
+    conn = repo.session.connection()
     if conn.dialect.name == "postgresql":
         return bool(conn.execute(_WRITE_ALL, _params(w)).scalar_one())
-    b = orm.stock_balances.c
-    taken = conn.execute(update(orm.stock_balances).where(
-        b.sku == w.sku, b.location == w.location, b.reserved >= w.qty, b.on_hand >= w.qty
-    ).values(on_hand=b.on_hand - w.qty, reserved=b.reserved - w.qty))
-    if taken.rowcount != 1:
+    if not repo.consume_reserved(w.sku, w.location, w.qty):
         return False
-    conn.execute(insert(orm.stock_movements), {
-        "sku": w.sku, "location": w.location, "kind": "pick", "qty": -w.qty,
-        "order_id": w.order_id, "at": w.at})
+    repo.record_movement(w.sku, w.location, "pick", -w.qty, w.at, order_id=w.order_id)
     conn.execute(_ADD_TO_PICK, {"pick_id": w.pick_id, "more": w.qty, "done_as": w.done_as})
     conn.execute(_ADD_TO_LINE, {"line_id": w.line_id, "more": w.qty})
     conn.execute(insert(orm.timeline_events), {

@@ -3,9 +3,9 @@
 The local search is 2-opt plus Or-opt (segments of 1-3 stops moved, maybe reversed) over
 neighbour lists with don't-look bits; the perturbation is a local double bridge (A B C D ->
 A C B D with short B and C), so only the six stops next to the changed edges are
-re-examined. A kicked tour is kept when it is no longer than the one
-it came from (walks across plateaus, common on a warehouse grid) or within ``slack`` of the
-best tour (threshold accepting: climbs out of shallow local optima), otherwise undone.
+re-examined. A kicked tour is kept when it is no longer than the one it came from (walks
+across plateaus, common on a warehouse grid) or within ``slack`` of the best tour (threshold
+accepting: climbs out of shallow local optima), otherwise undone.
 
 Every kernel has an explicit signature, so numba compiles it when this module is imported
 (``cache=True``: later imports load the machine code from ``__pycache__``); no request pays

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from sqlalchemy import Connection
+
 from edge.wire import messages as wire
 from hub.adapters import pick_rows
 from hub.adapters.pick_rows import PickRow
@@ -28,7 +30,7 @@ def confirm(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext
     """Claim the scan's id in the inbox and apply the scan if it is the usual case:
     ``claimed`` when it is not (the id is claimed, nothing else written)."""
     conn = uow.session.connection()
-    claimed, found = _claim_and_lock(event, uow, ctx)
+    claimed, found = _claim_and_lock(event, uow, conn, ctx)
     if not claimed:
         return "duplicate"
     if not found:
@@ -39,7 +41,7 @@ def confirm(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext
     pick = rows[0]
     now = ctx.now()
     finished = pick.qty_picked + pick.qty_short + event.qty >= pick.qty
-    written = pick_rows.write(conn, pick_rows.PickWrite(
+    written = pick_rows.write(uow.repo, pick_rows.PickWrite(
         pick_id=event.pick_id, task_id=pick.task_id, order_id=pick.order_id,
         line_id=pick.line_id, sku=pick.sku, location=pick.location, qty=event.qty,
         done_as=("short" if pick.qty_short else "done") if finished else None,
@@ -53,10 +55,9 @@ def confirm(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext
     return "applied"
 
 
-def _claim_and_lock(event: wire.PickConfirmed, uow: UnitOfWork, ctx: HubContext
-                    ) -> tuple[bool, bool]:
+def _claim_and_lock(event: wire.PickConfirmed, uow: UnitOfWork, conn: Connection,
+                    ctx: HubContext) -> tuple[bool, bool]:
     """(the id was new, the order exists and is now locked); on PostgreSQL one statement."""
-    conn = uow.session.connection()
     if conn.dialect.name == "postgresql":
         return pick_rows.claim_and_lock(conn, event.msg_id, event.device_id, event.type,
                                         ctx.now(), event.order_id)
