@@ -14,22 +14,25 @@ from collections import defaultdict
 import numpy as np
 
 from hub.errors import InvalidInput
-from hub.routing.layout import FloatArray, Layout, Points
+from hub.routing import kernels
+from hub.routing.layout import FloatArray, IntArray, Layout, Points
 
 
 def closed_form(layout: Layout, a: Points, b: Points) -> FloatArray:
-    """|a| x |b| matrix of shortest walks in a rectangular multi-block layout."""
-    xa, xb = layout.aisle_x[a.aisle], layout.aisle_x[b.aisle]
-    dx = np.abs(xa[:, None] - xb[None, :])
-    ya, yb = a.y[:, None], b.y[None, :]
-    dy = np.abs(ya - yb)
-    ba, bb = layout.block_of(a.y)[:, None], layout.block_of(b.y)[None, :]
-    low = layout.cross_y[ba]
-    high = layout.cross_y[ba + 1]
-    detour = np.minimum(ya + yb - 2 * low, 2 * high - ya - yb)
-    vertical = np.where(ba == bb, detour, dy)
-    same_aisle = a.aisle[:, None] == b.aisle[None, :]
-    return np.asarray(np.where(same_aisle, dy, dx + vertical), dtype=np.float64)
+    """|a| x |b| matrix of shortest walks in a rectangular multi-block layout (compiled: one
+    n x n loop instead of a dozen n x n numpy temporaries)."""
+    out = np.empty((len(a), len(b)), dtype=np.float64)
+    kernels.closed_form(_ints(a.aisle), _floats(a.y), _ints(b.aisle), _floats(b.y),
+                        _floats(layout.aisle_x), _floats(layout.cross_y), out)
+    return out
+
+
+def _ints(values: IntArray) -> IntArray:
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+def _floats(values: FloatArray) -> FloatArray:
+    return np.ascontiguousarray(values, dtype=np.float64)
 
 
 def concat(*parts: Points) -> Points:

@@ -1,4 +1,5 @@
-"""Compiled kernels of the multi-block route search (numba): Held-Karp and iterated local search.
+"""Compiled kernels of the multi-block route search (numba): the closed-form distance matrix,
+Held-Karp and iterated local search.
 
 The local search is 2-opt plus Or-opt (segments of 1-3 stops moved, maybe reversed) over
 neighbour lists with don't-look bits; the perturbation is a local double bridge (A B C D ->
@@ -36,14 +37,25 @@ def tour_length(d, t):
     return total
 
 
+@njit("int64(int64, int64)", cache=True)
+def _wrap(i, n):
+    """i modulo n for i in [-n, 2n): a compare instead of an integer division, which would
+    cost more than the rest of a move's test."""
+    if i >= n:
+        return i - n
+    if i < 0:
+        return i + n
+    return i
+
+
 @njit("void(int64[::1], int64[::1], int64, int64)", cache=True)
 def _reverse(t, pos, i, j):
     """Reverse the tour between positions i and j (inclusive, cyclic), or the complement,
     whichever is shorter: on a symmetric matrix both give the same cycle."""
     n = t.shape[0]
-    length = (j - i) % n + 1
+    length = _wrap(j - i, n) + 1
     if 2 * length > n:
-        i, j = (j + 1) % n, (i - 1 + n) % n
+        i, j = _wrap(j + 1, n), _wrap(i - 1, n)
         length = n - length
     for _ in range(length // 2):
         a, b = t[i], t[j]
@@ -51,8 +63,12 @@ def _reverse(t, pos, i, j):
         pos[b] = i
         t[j] = a
         pos[a] = j
-        i = (i + 1) % n
-        j = (j - 1 + n) % n
+        i += 1
+        if i == n:
+            i = 0
+        j -= 1
+        if j < 0:
+            j = n - 1
 
 
 @njit("void(int64[::1], int64[::1], int64[::1], int64, int64, int64, boolean)", cache=True)
@@ -62,25 +78,25 @@ def _move_segment(t, pos, buf, first, k, left, rev):
     n = t.shape[0]
     start = pos[first]
     for s in range(k):
-        buf[s] = t[(start + (k - 1 - s if rev else s)) % n]
-    ahead = (pos[left] - start) % n - k + 1  # stops from after the segment up to ``left``
+        buf[s] = t[_wrap(start + (k - 1 - s if rev else s), n)]
+    ahead = _wrap(pos[left] - start, n) - k + 1  # stops from after the segment up to ``left``
     if ahead <= n - k - ahead:
         for r in range(ahead):  # shift them back by k
-            city = t[(start + k + r) % n]
-            q = (start + r) % n
+            city = t[_wrap(start + k + r, n)]
+            q = _wrap(start + r, n)
             t[q] = city
             pos[city] = q
         base = start + ahead
     else:
         behind = n - k - ahead  # stops from after ``left`` up to the segment: shift forward
         for r in range(behind):
-            city = t[(start - 1 - r + n) % n]
-            q = (start + k - 1 - r + n) % n
+            city = t[_wrap(start - 1 - r, n)]
+            q = _wrap(start + k - 1 - r, n)
             t[q] = city
             pos[city] = q
-        base = start - behind + n
+        base = start - behind
     for s in range(k):
-        q = (base + s) % n
+        q = _wrap(base + s, n)
         t[q] = buf[s]
         pos[buf[s]] = q
 
@@ -92,14 +108,14 @@ def _improve_city(d, near, t, pos, buf, changed, a):
     changed in ``changed`` (-1 padded), or 0.0."""
     n = t.shape[0]
     for direction in (1, -1):
-        b = t[(pos[a] + direction) % n]
+        b = t[_wrap(pos[a] + direction, n)]
         dab = d[a, b]
         for idx in range(near.shape[1]):
             c = near[a, idx]
             dac = d[a, c]
             if dac >= dab - EPS:
                 break
-            e = t[(pos[c] + direction) % n]
+            e = t[_wrap(pos[c] + direction, n)]
             if c == b or e == a:
                 continue
             delta = dac + d[b, e] - dab - d[c, e]
@@ -114,14 +130,14 @@ def _improve_city(d, near, t, pos, buf, changed, a):
                 return -delta
     # Or-opt: the segment of k stops starting at a, moved next to a neighbour of an end
     first = a
-    p = t[(pos[first] - 1 + n) % n]
+    p = t[_wrap(pos[first] - 1, n)]
     last = first
     for k in range(1, min(OR_OPT_MAX, n - 3) + 1):
         if k > 1:
-            last = t[(pos[last] + 1) % n]
+            last = t[_wrap(pos[last] + 1, n)]
             if last == p:
                 return 0.0
-        nxt = t[(pos[last] + 1) % n]
+        nxt = t[_wrap(pos[last] + 1, n)]
         gain = d[p, first] + d[last, nxt] - d[p, nxt]
         if gain < EPS:
             continue
@@ -132,14 +148,15 @@ def _improve_city(d, near, t, pos, buf, changed, a):
                 c = near[end, idx]
                 if d[end, c] >= gain - EPS:
                     break
-                if (pos[c] - pos[first]) % n < k:
+                if _wrap(pos[c] - pos[first], n) < k:
                     continue  # c is inside the segment
                 for way in range(2):
                     if way == 0:
-                        left, right = c, t[(pos[c] + 1) % n]
+                        left, right = c, t[_wrap(pos[c] + 1, n)]
                     else:
-                        left, right = t[(pos[c] - 1 + n) % n], c
-                    if (pos[left] - pos[first]) % n < k or (pos[right] - pos[first]) % n < k:
+                        left, right = t[_wrap(pos[c] - 1, n)], c
+                    if (_wrap(pos[left] - pos[first], n) < k
+                            or _wrap(pos[right] - pos[first], n) < k):
                         continue
                     if left == p and right == nxt:
                         continue
@@ -190,14 +207,15 @@ def descend(d, near, t):
 
 
 @njit("float64(float64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64, int64, int64, "
-      "int64, float64, int64[::1])", cache=True)
-def iterate(d, near, t, best, kicks, patience, window, longest, slack, stats):
+      "float64, int64[::1], float64[::1])", cache=True)
+def iterate(d, near, t, best, kicks, patience, longest, slack, stats, walked):
     """Up to ``kicks`` double-bridge kicks from the locally optimal tour ``t``, stopping early
     once ``patience`` kicks in a row found no better tour; ``best`` (in/out) is the shortest
     tour seen. A kicked tour within ``slack`` (a share of the best length) of the best is kept.
-    stats[0] counts kicks since the best improved (in/out), stats[1] the kicks made (added to).
-    The double bridge's pieces B and C have 1..``longest`` stops each, drawn apart, or, with
-    ``longest`` 0, lie between three distinct cuts inside ``window`` stops. Returns the best
+    stats[0] counts kicks since the best improved (in/out), stats[1] the kicks made (added to);
+    walked[0] is the length of ``t`` as the search has summed it (in/out), so that a run split
+    into several calls decides exactly as one call would. The double bridge swaps two
+    neighbouring pieces B and C of 1..``longest`` stops each, drawn apart. Returns the best
     length."""
     n = t.shape[0]
     pos = np.empty(n, dtype=np.int64)
@@ -207,53 +225,38 @@ def iterate(d, near, t, best, kicks, patience, window, longest, slack, stats):
     kept = t.copy()
     stack = np.empty(n, dtype=np.int64)
     queued = np.zeros(n, dtype=np.bool_)
-    kept_len = tour_length(d, t)
+    kept_len = walked[0]
     best_len = tour_length(d, best)
     margin = slack * best_len
-    cuts = np.empty(3, dtype=np.int64)
     for _ in range(kicks):
         if stats[0] >= patience:
             break
         stats[1] += 1
-        # pieces A=[0,a) B=[a,b) C=[b,c) D=[c,n) from ``start``; drawn apart, B and C are cut
-        # down on a short tour so that A and D keep a stop each
+        # pieces A=[0,a) B=[a,b) C=[b,c) D=[c,n) from ``start``; on a short tour B and C are
+        # cut down so that A and D keep a stop each
         start = np.random.randint(0, n)
-        if longest > 0:
-            a = 1
-            b = a + np.random.randint(1, longest + 1)
-            c = b + np.random.randint(1, longest + 1)
-            if c >= n:
-                c = n - 1
-                if b >= c:
-                    b = c - 1
-        else:
-            span = min(n, window)
-            cuts[0] = np.random.randint(1, span)
-            while True:
-                cuts[1] = np.random.randint(1, span)
-                if cuts[1] != cuts[0]:
-                    break
-            while True:
-                cuts[2] = np.random.randint(1, span)
-                if cuts[2] != cuts[0] and cuts[2] != cuts[1]:
-                    break
-            cuts.sort()
-            a, b, c = cuts[0], cuts[1], cuts[2]
+        a = 1
+        b = a + np.random.randint(1, longest + 1)
+        c = b + np.random.randint(1, longest + 1)
+        if c >= n:
+            c = n - 1
+            if b >= c:
+                b = c - 1
         # A C B D: only positions start .. start+c-1 change
         w = 0
         for r in range(b, c):
-            buf[w] = t[(start + r) % n]
+            buf[w] = t[_wrap(start + r, n)]
             w += 1
         for r in range(a, b):
-            buf[w] = t[(start + r) % n]
+            buf[w] = t[_wrap(start + r, n)]
             w += 1
-        a_end, d_start = t[(start + a - 1) % n], t[(start + c) % n]
+        a_end, d_start = t[_wrap(start + a - 1, n)], t[_wrap(start + c, n)]
         c_start, c_end = buf[0], buf[c - b - 1]
         b_start, b_end = buf[c - b], buf[c - a - 1]
         kick = (d[a_end, c_start] + d[c_end, b_start] + d[b_end, d_start]
                 - d[a_end, b_start] - d[b_end, c_start] - d[c_end, d_start])
         for r in range(c - a):
-            q = (start + a + r) % n
+            q = _wrap(start + a + r, n)
             t[q] = buf[r]
             pos[buf[r]] = q
         top = 0
@@ -277,7 +280,72 @@ def iterate(d, near, t, best, kicks, patience, window, longest, slack, stats):
             t[:] = kept
             for i in range(n):
                 pos[t[i]] = i
+    walked[0] = kept_len
     return best_len
+
+
+@njit("int64[::1](float64[::1], float64[::1])", cache=True)
+def _blocks(y, cross_y):
+    """Block of each position: the last cross-aisle at or below it, the back one counting as
+    the last block (``Layout.block_of``)."""
+    out = np.empty(y.shape[0], dtype=np.int64)
+    last = cross_y.shape[0] - 2
+    for i in range(y.shape[0]):
+        b = 0
+        while b < last and cross_y[b + 1] <= y[i]:
+            b += 1
+        out[i] = b
+    return out
+
+
+@njit("void(int64[::1], float64[::1], int64[::1], float64[::1], float64[::1], float64[::1], "
+      "float64[:, ::1])", cache=True)
+def closed_form(aisle_a, ya, aisle_b, yb, aisle_x, cross_y, out):
+    """Walking distances from each position a (aisle index, y) to each position b of a
+    rectangular multi-block layout, into ``out``: within one aisle the straight |dy|;
+    otherwise |dx| along a cross-aisle plus, in different blocks, |dy|, and in the same block
+    the shorter detour through the cross-aisle below or above it."""
+    block_a = _blocks(ya, cross_y)
+    block_b = _blocks(yb, cross_y)
+    for i in range(ya.shape[0]):
+        xa = aisle_x[aisle_a[i]]
+        for j in range(yb.shape[0]):
+            dy = abs(ya[i] - yb[j])
+            if aisle_a[i] == aisle_b[j]:
+                out[i, j] = dy
+                continue
+            if block_a[i] == block_b[j]:
+                low = cross_y[block_a[i]]
+                high = cross_y[block_a[i] + 1]
+                down = ya[i] + yb[j] - 2.0 * low
+                up = 2.0 * high - ya[i] - yb[j]
+                dy = down if down < up else up
+            out[i, j] = abs(xa - aisle_x[aisle_b[j]]) + dy
+
+
+@njit("void(float64[:, ::1], int64[:, ::1])", cache=True)
+def neighbour_lists(d, near):
+    """For each index the ``near.shape[1]`` nearest other indices into ``near``, nearest first,
+    the lower index first among equals (a stable sort of the row, by insertion)."""
+    n, k = near.shape
+    dist = np.empty(k)
+    for i in range(n):
+        size = 0
+        for j in range(n):
+            if j == i:
+                continue
+            dj = d[i, j]
+            if size == k and dj >= dist[k - 1]:
+                continue
+            r = size if size < k else k - 1
+            while r > 0 and dist[r - 1] > dj:
+                dist[r] = dist[r - 1]
+                near[i, r] = near[i, r - 1]
+                r -= 1
+            dist[r] = dj
+            near[i, r] = j
+            if size < k:
+                size += 1
 
 
 @njit("void(float64[:, ::1], int64[::1])", cache=True)
@@ -309,26 +377,32 @@ def nearest_neighbour(d, t):
 @njit("float64(float64[:, ::1], int64[::1])", cache=True)
 def held_karp(d, order):
     """Shortest tour from 0 through every other index and back: its stops in ``order``
-    (length n - 1), its length. O(2^n n^2); for n - 1 <= ~13."""
+    (length n - 1), its length. O(2^n n^2); for n - 1 <= ~13. Pulled, not pushed: the cost of
+    ending a subset at k is a minimum over one contiguous row (the subset without k, unreached
+    ends at infinity), a branch-free loop the compiler vectorises; the tour is recovered by
+    repeating those minima, so no parent table is kept."""
     m = d.shape[0] - 1
     full = 1 << m
     cost = np.full((full, m), np.inf)
-    parent = np.full((full, m), -1, dtype=np.int64)
+    into = np.empty((m, m))  # into[k, j]: from stop j to stop k
     for k in range(m):
+        for j in range(m):
+            into[k, j] = d[j + 1, k + 1]
         cost[1 << k, k] = d[0, k + 1]
     for mask in range(1, full):
-        for j in range(m):
-            here = cost[mask, j]
-            if here == np.inf or not (mask >> j) & 1:
+        if mask & (mask - 1) == 0:
+            continue  # one stop: set above
+        for k in range(m):
+            if not (mask >> k) & 1:
                 continue
-            for k in range(m):
-                if (mask >> k) & 1:
-                    continue
-                target = mask | (1 << k)
-                via = here + d[j + 1, k + 1]
-                if via < cost[target, k]:
-                    cost[target, k] = via
-                    parent[target, k] = j
+            row = cost[mask ^ (1 << k)]
+            step = into[k]
+            best = np.inf
+            for j in range(m):
+                v = row[j] + step[j]
+                if v < best:
+                    best = v
+            cost[mask, k] = best
     best = np.inf
     end = -1
     for j in range(m):
@@ -336,11 +410,17 @@ def held_karp(d, order):
         if total < best:
             best, end = total, j
     mask = full - 1
-    i = m - 1
-    while end >= 0:
+    for i in range(m - 1, -1, -1):
         order[i] = end + 1
-        prev = parent[mask, end]
-        mask ^= 1 << end
-        end = prev
-        i -= 1
+        if i == 0:
+            break
+        prev = mask ^ (1 << end)
+        row = cost[prev]
+        step = into[end]
+        before = -1
+        for j in range(m):
+            if row[j] + step[j] == cost[mask, end]:
+                before = j
+                break
+        mask, end = prev, before
     return best

@@ -76,7 +76,7 @@ def solve_positions(layout: Layout, points: Points, method: Method = "auto",
         budget = default_budget_s(n) if budget_s is None else budget_s
         kicks = default_kicks(n) if budget_s is None else 10**9  # an explicit budget: use it
         start = search.nearest_neighbour(dist)
-        if np.array_equal(dist, dist.T):
+        if not layout.config.one_way:  # a symmetric matrix (up to rounding)
             tour = search.solve(dist, start, budget, kicks=kicks, patience=kicks, seed=seed)
             order = [int(i) - 1 for i in tour[1:]]
         else:  # one-way aisles: the numpy search prices reversals exactly

@@ -5,31 +5,27 @@ right. A partial graph is summarised by the degree of the top (a) and bottom (b)
 current aisle (0, odd, even > 0), whether a and b are already connected, and whether a finished
 component was closed off. Those few states make the dynamic programme linear in the number
 of aisles. The chosen multigraph is Eulerian; walking it from the depot gives the pick order.
+
+The state transitions are tabulated here once, at import; the programme over the aisles and
+the Euler walk run compiled (``hub.routing.single_block_kernels``).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from hub.routing import single_block_kernels as compiled
 from hub.routing.layout import Layout, Points
 
 ZERO, ODD, EVEN = 0, 1, 2
 State = tuple[int, int, bool, bool]  # (deg a, deg b, a~b connected, closed)
-Node = tuple[str, int, int]
-
-
-@dataclass(frozen=True)
-class Vertical:
-    kind: str  # none | traverse | double | top | bottom | gap
-    to_a: int
-    to_b: int
-    connects: bool
-    cost: float
-    gap_after: int = -1  # gap: index of the last pick reached from the bottom
+# how an aisle can be walked, in the kernels' numbering: (edges added at a, at b, joins a and b)
+WAYS = {compiled.NONE: (0, 0, False), compiled.TRAVERSE: (1, 1, True),
+        compiled.DOUBLE: (2, 2, True), compiled.TOP: (2, 0, False),
+        compiled.BOTTOM: (0, 2, False), compiled.GAP: (2, 2, False)}
 
 
 def _combine(deg: int, added: int) -> int:
@@ -38,26 +34,12 @@ def _combine(deg: int, added: int) -> int:
     return ODD if (deg % 2 + added) % 2 else EVEN
 
 
-def _verticals(ys: list[float], bottom: float, top: float) -> list[Vertical]:
-    length = top - bottom
-    out = [Vertical("traverse", 1, 1, True, length), Vertical("double", 2, 2, True, 2 * length)]
-    if not ys:
-        return [Vertical("none", 0, 0, False, 0.0), *out]
-    out += [Vertical("top", 2, 0, False, 2 * (top - ys[0])),
-            Vertical("bottom", 0, 2, False, 2 * (ys[-1] - bottom))]
-    if len(ys) >= 2:
-        gaps = np.diff(ys)
-        i = int(np.argmax(gaps))
-        out.append(Vertical("gap", 2, 2, False, 2 * length - 2 * float(gaps[i]), i))
-    return out
-
-
-def _after_vertical(state: State, v: Vertical) -> State | None:
+def _after_vertical(state: State, to_a: int, to_b: int, connects: bool) -> State | None:
     pa, pb, same, closed = state
-    if closed and (v.to_a or v.to_b):
+    if closed and (to_a or to_b):
         return None
-    na, nb = _combine(pa, v.to_a), _combine(pb, v.to_b)
-    joined = v.connects or (pa != ZERO and pb != ZERO and same)
+    na, nb = _combine(pa, to_a), _combine(pb, to_b)
+    joined = connects or (pa != ZERO and pb != ZERO and same)
     return (na, nb, joined and na != ZERO and nb != ZERO, closed)
 
 
@@ -92,112 +74,63 @@ def _final_ok(state: State, depot_here: bool) -> bool:
     return (pa != ZERO or pb != ZERO) and (same or pa == ZERO or pb == ZERO)
 
 
+def _tables() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Every state's successor after each way of walking an aisle, after each pair of
+    cross-aisle edge copies (3 * back + front) away from or at the depot aisle (-1: not
+    allowed), and whether it may end the tour (away from or at the depot aisle)."""
+    index = {state: i for i, state in enumerate(STATES)}
+
+    def row(state: State | None) -> int:
+        return -1 if state is None else index[state]
+
+    v_next = np.array([[row(_after_vertical(s, *WAYS[kind])) for kind in range(6)]
+                       for s in STATES], dtype=np.int64)
+    h_next = np.array([[[row(_after_horizontal(s, tu // 3, tu % 3, depot_here=bool(here)))
+                         for here in (0, 1)] for tu in range(9)] for s in STATES],
+                      dtype=np.int64)
+    final_ok = np.array([[_final_ok(s, depot_here=bool(here)) for here in (0, 1)]
+                         for s in STATES], dtype=np.bool_)
+    return v_next, h_next, final_ok
+
+
+STATES: list[State] = [(a, b, same, closed) for a, b, same, closed
+                       in itertools.product((ZERO, ODD, EVEN), (ZERO, ODD, EVEN),
+                                            (False, True), (False, True))]
+V_NEXT, H_NEXT, FINAL_OK = _tables()
+START = STATES.index((ZERO, ZERO, False, False))
+
+
 def shortest_tour(layout: Layout, stops: Points) -> tuple[list[int], float]:
-    """Optimal visiting order of ``stops`` (indices) from and back to the depot, and its length."""
+    """Optimal visiting order of ``stops`` (indices) from and back to the depot, and its length.
+    Stops at one walking position are visited together, in index order."""
     if layout.blocks != 1:
         raise ValueError("the Ratliff-Rosenthal programme needs a single-block layout")
     if len(stops) == 0:
         return [], 0.0
     bottom, top = float(layout.cross_y[0]), float(layout.cross_y[1])
-    depot = layout.depot_aisle
-    lo = min(int(stops.aisle.min()), depot)
-    hi = max(int(stops.aisle.max()), depot)
-    in_aisle: dict[int, dict[float, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for idx, (aisle, y) in enumerate(zip(stops.aisle.tolist(), stops.y.tolist(), strict=True)):
-        in_aisle[aisle][y].append(idx)
-    ys = {j: sorted(in_aisle[j]) for j in range(lo, hi + 1)}
-
-    start: State = (ZERO, ZERO, False, False)
-    frontier: dict[State, float] = {start: 0.0}
-    trail: list[dict[State, tuple[State, tuple[object, ...]]]] = []
-    for j in range(lo, hi + 1):
-        nxt: dict[State, float] = {}
-        back: dict[State, tuple[State, tuple[object, ...]]] = {}
-        for state, cost in frontier.items():
-            for v in _verticals(ys[j], bottom, top):
-                new = _after_vertical(state, v)
-                if new is not None and cost + v.cost < nxt.get(new, np.inf):
-                    nxt[new], back[new] = cost + v.cost, (state, ("v", j, v))
-        trail.append(back)
-        frontier = nxt
-        if j == hi:
-            break
-        width = float(layout.aisle_x[j + 1] - layout.aisle_x[j])
-        nxt, back = {}, {}
-        for state, cost in frontier.items():
-            for t in (0, 1, 2):
-                for u in (0, 1, 2):
-                    new = _after_horizontal(state, t, u, depot_here=j == depot)
-                    total = cost + (t + u) * width
-                    if new is not None and total < nxt.get(new, np.inf):
-                        nxt[new], back[new] = total, (state, ("h", j, t, u))
-        trail.append(back)
-        frontier = nxt
-    finals = {s: c for s, c in frontier.items() if _final_ok(s, depot_here=hi == depot)}
-    best = min(finals, key=lambda s: finals[s])
-    decisions = []
-    state = best
-    for back in reversed(trail):
-        state, decision = back[state]
-        decisions.append(decision)
-    order = _walk(decisions, ys, in_aisle, depot)
-    return order, finals[best]
-
-
-def _walk(decisions: list[tuple[object, ...]], ys: dict[int, list[float]],
-          in_aisle: dict[int, dict[float, list[int]]], depot: int) -> list[int]:
-    """Euler tour (Hierholzer) of the chosen multigraph from the depot; picks by first visit."""
-    adj: dict[Node, list[tuple[Node, int]]] = defaultdict(list)
-    edge_count = 0
-
-    def add(u: Node, v: Node, copies: int) -> None:
-        nonlocal edge_count
-        for _ in range(copies):
-            adj[u].append((v, edge_count))
-            adj[v].append((u, edge_count))
-            edge_count += 1
-
-    def chain(nodes: list[Node], copies: int) -> None:
-        for u, v in itertools.pairwise(nodes):
-            add(u, v, copies)
-
-    for decision in decisions:
-        if decision[0] == "h":
-            _, j, t, u = decision
-            assert isinstance(j, int) and isinstance(t, int) and isinstance(u, int)
-            add(("a", j, 0), ("a", j + 1, 0), t)
-            add(("b", j, 0), ("b", j + 1, 0), u)
-            continue
-        _, j, v = decision
-        assert isinstance(j, int) and isinstance(v, Vertical)
-        picks: list[Node] = [("p", j, r) for r in range(len(ys[j]))]
-        a, b = ("a", j, 0), ("b", j, 0)
-        if v.kind in ("traverse", "double"):
-            chain([b, *picks, a], 1 if v.kind == "traverse" else 2)
-        elif v.kind == "top":
-            chain([a, *reversed(picks)], 2)
-        elif v.kind == "bottom":
-            chain([b, *picks], 2)
-        elif v.kind == "gap":
-            chain([b, *picks[: v.gap_after + 1]], 2)
-            chain([*picks[v.gap_after + 1:], a], 2)
-    used = [False] * edge_count
-    stack: list[Node] = [("b", depot, 0)]
-    circuit: list[Node] = []
-    while stack:
-        u = stack[-1]
-        while adj[u] and used[adj[u][-1][1]]:
-            adj[u].pop()
-        if adj[u]:
-            v, e = adj[u].pop()
-            used[e] = True
-            stack.append(v)
-        else:
-            circuit.append(stack.pop())
-    order: list[int] = []
-    seen: set[Node] = set()
-    for node in reversed(circuit):
-        if node[0] == "p" and node not in seen:
-            seen.add(node)
-            order.extend(in_aisle[node[1]][ys[node[1]][node[2]]])
-    return order
+    lo = min(int(stops.aisle.min()), layout.depot_aisle)
+    hi = max(int(stops.aisle.max()), layout.depot_aisle)
+    m = hi - lo + 1
+    by_position = np.lexsort((stops.y, stops.aisle))  # stable: ties keep index order
+    aisle, y = stops.aisle[by_position] - lo, stops.y[by_position]
+    first = np.ones(len(stops), dtype=np.bool_)
+    first[1:] = (aisle[1:] != aisle[:-1]) | (y[1:] != y[:-1])
+    position_starts = np.flatnonzero(first)
+    counts = np.bincount(aisle[first], minlength=m).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    cost = np.empty((m, 6), dtype=np.float64)
+    gap_after = np.empty(m, dtype=np.int64)
+    compiled.aisle_costs(np.ascontiguousarray(y[first], dtype=np.float64), counts, offsets,
+                         bottom, top, cost, gap_after)
+    width = np.ascontiguousarray(np.diff(layout.aisle_x[lo:hi + 1]), dtype=np.float64)
+    kinds = np.empty(m, dtype=np.int64)
+    crossings = np.empty(max(m - 1, 0), dtype=np.int64)
+    depot = layout.depot_aisle - lo
+    length = compiled.programme(cost, width, depot, START, V_NEXT, H_NEXT, FINAL_OK, kinds,
+                                crossings)
+    positions = np.empty(len(position_starts), dtype=np.int64)
+    found = compiled.walk(kinds, crossings, counts, offsets, gap_after, depot, positions)
+    ends = np.append(position_starts[1:], len(stops))
+    order = [int(i) for p in positions[:found].tolist()
+             for i in by_position[position_starts[p]:ends[p]]]
+    return order, float(length)

@@ -123,6 +123,27 @@ def test_single_block_programme_equals_brute_force_tour_included() -> None:
         assert exact.tour_length(dist, [i + 1 for i in order]) == pytest.approx(optimum)
 
 
+def test_single_block_programme_on_wider_layouts_equals_held_karp_one_position_together() -> None:
+    rng = np.random.default_rng(12)
+    for trial in range(30):
+        aisles = int(rng.integers(2, 25))
+        layout = layout_from_dict({"aisles": aisles, "bays_per_block": int(rng.integers(2, 40)),
+                                   "depot_aisle": f"A{1 + trial % aisles:02d}"})
+        distinct = _distinct(layout, _random_codes(layout, rng, int(rng.integers(1, 12))))
+        _, optimum = exact.held_karp(stop_matrix(layout, distinct))
+        # every position twice, shuffled: both picks of a position come one after the other
+        doubled = np.concatenate([np.arange(len(distinct))] * 2)
+        rng.shuffle(doubled)
+        stops = Points(distinct.aisle[doubled], distinct.y[doubled])
+        order, length = single_block.shortest_tour(layout, stops)
+        assert sorted(order) == list(range(len(stops)))
+        assert length == pytest.approx(optimum)
+        walked = [int(doubled[i]) for i in order]
+        assert walked[0::2] == walked[1::2]
+        assert exact.tour_length(stop_matrix(layout, distinct),
+                                 [p + 1 for p in walked[0::2]]) == pytest.approx(optimum)
+
+
 def test_local_search_finds_optimum_on_small_multi_block() -> None:
     rng = np.random.default_rng(5)
     for _ in range(10):
@@ -156,6 +177,20 @@ def test_one_way_and_blocked_aisles_use_the_graph() -> None:
         stop_matrix(layout, layout.locate([s.code for s in route.stops])))[1])
     with pytest.raises(InvalidInput, match="no walkable path"):
         plan_route(layout, ["A03-03-A"])
+
+
+def test_longer_lists_on_one_way_aisles_are_priced_in_the_walking_direction() -> None:
+    layout = _layout(aisles=6, blocks=2, bays=8, one_way={"A02": "up", "A05": "down"})
+    rng = np.random.default_rng(13)
+    codes = list(dict.fromkeys(_random_codes(layout, rng, 30)))
+    route = plan_route(layout, codes)
+    assert route.method == "local_search"
+    walked = [s.code for s in route.stops]
+    dist = stop_matrix(layout, layout.locate(walked))
+    assert not np.allclose(dist, dist.T)  # the search must not assume a symmetric matrix
+    assert route.total_m == pytest.approx(exact.tour_length(dist, list(range(1, len(walked) + 1))))
+    s_shape = plan_route(layout, codes, method="s_shape")
+    assert route.total_m <= s_shape.total_m + 1e-9
 
 
 def test_empty_and_repeated_locations() -> None:
@@ -245,8 +280,8 @@ def test_kicks_on_short_tours_keep_a_permutation_and_report_the_best_length() ->
     from hub.routing import kernels, search
 
     rng = np.random.default_rng(31)
-    for n, longest in itertools.product(range(8, 13), (0, search.KICK_SEGMENT)):
-        # shorter than the window or two pieces: they are cut down to fit
+    for n, longest in itertools.product(range(8, 13), (2, search.KICK_SEGMENT)):
+        # shorter than two pieces of ``longest``: they are cut down to fit
         pts = rng.uniform(0, 10, size=(n, 2))
         dist = np.abs(pts[:, None, :] - pts[None, :, :]).sum(axis=2)
         near = search.neighbour_lists(dist)
@@ -255,8 +290,9 @@ def test_kicks_on_short_tours_keep_a_permutation_and_report_the_best_length() ->
         best = tour.copy()
         kernels.seed(n + longest)
         stats = np.zeros(2, dtype=np.int64)
-        got = kernels.iterate(dist, near, tour, best, 300, 300, search.KICK_WINDOW, longest,
-                              search.SLACK, stats)
+        walked = np.array([search.tour_length(dist, tour)])
+        got = kernels.iterate(dist, near, tour, best, 300, 300, longest, search.SLACK, stats,
+                              walked)
         assert stats[1] == 300
         assert sorted(tour.tolist()) == list(range(n)) == sorted(best.tolist())
         assert got == pytest.approx(search.tour_length(dist, best))

@@ -31,6 +31,17 @@ def test_compiled_held_karp_equals_brute_force() -> None:
         assert exact.tour_length(dist, order) == pytest.approx(best)
 
 
+def test_compiled_held_karp_on_one_way_distances_equals_brute_force() -> None:
+    rng = np.random.default_rng(24)
+    for m in (2, 5, 8):
+        dist = rng.uniform(1, 50, size=(m, m))  # asymmetric: a tour and its reverse differ
+        np.fill_diagonal(dist, 0.0)
+        order, best = search.held_karp(dist)
+        assert sorted(order) == list(range(1, m))
+        assert best == pytest.approx(exact.brute_force(dist)[1])
+        assert exact.tour_length(dist, order) == pytest.approx(best)
+
+
 def test_search_reaches_the_proven_optimum_on_small_multi_block_instances() -> None:
     rng = np.random.default_rng(22)
     for trial in range(25):
@@ -121,3 +132,28 @@ def test_compiled_nearest_neighbour_equals_the_numpy_one() -> None:
         dist = _instance(rng, n, aisles=20, blocks=3, bays=20)
         assert (search.nearest_neighbour(dist).tolist()
                 == local_search.nearest_neighbour(dist).tolist())
+
+
+def test_neighbour_lists_are_the_nearest_first_lower_index_among_equals() -> None:
+    rng = np.random.default_rng(25)
+    for n in (2, 3, 11, 12, 60):
+        dist = rng.integers(0, 6, size=(n, n)).astype(np.float64)  # many equal distances
+        dist = dist + dist.T
+        np.fill_diagonal(dist, 0.0)
+        k = min(search.NEIGHBOURS, n - 1)
+        stable = np.argsort(dist + np.diag(np.full(n, np.inf)), axis=1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(search.neighbour_lists(dist), stable)
+
+
+def test_how_the_kicks_are_split_into_chunks_does_not_change_the_tour(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(26)
+    for n in (30, 120):
+        dist = _instance(rng, n, aisles=20, blocks=3, bays=20)
+        start = local_search.nearest_neighbour(dist)
+        whole = search.solve(dist, start, 60.0, kicks=700, patience=700, seed=3)
+        monkeypatch.setattr(search, "FIRST_CHUNK", 1)
+        monkeypatch.setattr(search, "CHUNK", 3)
+        split = search.solve(dist, start, 60.0, kicks=700, patience=700, seed=3)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(whole, split)
