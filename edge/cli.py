@@ -101,10 +101,10 @@ def _run_until_signalled(config: AgentConfig, **operator_options: float) -> None
     notifier, feeder = _systemd_start(agent)
     while not stop.wait(0.5):
         pass
+    if feeder is not None:  # first, so that no feed can follow STOPPING=1
+        feeder.stop()
     if notifier is not None:
         notifier.notify("STOPPING=1")
-    if feeder is not None:
-        feeder.stop()
     agent.stop()
     if notifier is not None:
         notifier.close()
