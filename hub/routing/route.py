@@ -8,6 +8,7 @@ one stop.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,8 +41,8 @@ class Route:
 
 
 def default_budget_s(n: int) -> float:
-    """Time cap of the search for n distinct stops (it usually stops earlier, on its kick count):
-    inside the latency targets with room for the distance matrix and a loaded machine."""
+    """Time cap of routing n distinct stops, distance matrix included (the search usually stops
+    earlier, on its kick count): inside the latency targets with room for a loaded machine."""
     return float(np.interp(n, [10, 20, 50, 100, 200], [0.004, 0.006, 0.015, 0.035, 0.100]))
 
 
@@ -53,7 +54,9 @@ def default_kicks(n: int) -> int:
 def solve_positions(layout: Layout, points: Points, method: Method = "auto",
                     budget_s: float | None = None, seed: int = 0,
                     graph: AisleGraph | None = None) -> tuple[list[int], FloatArray, str]:
-    """Order of distinct positions (indices into ``points``), the stop matrix, the method used."""
+    """Order of distinct positions (indices into ``points``), the stop matrix, the method used.
+    ``budget_s`` caps the whole call, distance matrix included, like a peer solver's budget."""
+    started = time.perf_counter()
     dist = stop_matrix(layout, points, graph)
     n = len(points)
     if method == "auto":
@@ -73,9 +76,10 @@ def solve_positions(layout: Layout, points: Points, method: Method = "auto",
     elif method == "exact":
         order = [i - 1 for i in search.held_karp(dist)[0]]
     elif method == "local_search":
-        budget = default_budget_s(n) if budget_s is None else budget_s
         kicks = default_kicks(n) if budget_s is None else 10**9  # an explicit budget: use it
         start = search.nearest_neighbour(dist)
+        budget = (default_budget_s(n) if budget_s is None else budget_s) - (
+            time.perf_counter() - started)
         if not layout.config.one_way:  # a symmetric matrix (up to rounding)
             tour = search.solve(dist, start, budget, kicks=kicks, patience=kicks, seed=seed)
             order = [int(i) - 1 for i in tour[1:]]

@@ -157,3 +157,17 @@ def test_how_the_kicks_are_split_into_chunks_does_not_change_the_tour(
         split = search.solve(dist, start, 60.0, kicks=700, patience=700, seed=3)
         monkeypatch.undo()
         np.testing.assert_array_equal(whole, split)
+
+
+def test_a_spent_budget_still_gives_a_full_route_no_longer_than_nearest_neighbour() -> None:
+    layout = layout_from_dict({"aisles": 20, "blocks": 3, "bays_per_block": 20})
+    rng = np.random.default_rng(27)
+    keys = {(int(rng.integers(20)), int(rng.integers(1, 61))) for _ in range(80)}
+    points = Points(np.array([k[0] for k in sorted(keys)], dtype=np.int64),
+                    layout.bay_y(np.array([k[1] for k in sorted(keys)], dtype=np.int64)))
+    # the budget covers the whole call: used up by the distance matrix, no kick is made
+    order, dist, method = route.solve_positions(layout, points, budget_s=0.0)
+    assert method == "local_search" and sorted(order) == list(range(len(points)))
+    greedy = search.nearest_neighbour(dist)
+    assert exact.tour_length(dist, [i + 1 for i in order]) <= search.tour_length(
+        dist, greedy) + 1e-9
