@@ -22,17 +22,17 @@ def closed_form(layout: Layout, a: Points, b: Points) -> FloatArray:
     """|a| x |b| matrix of shortest walks in a rectangular multi-block layout (compiled: one
     n x n loop instead of a dozen n x n numpy temporaries)."""
     out = np.empty((len(a), len(b)), dtype=np.float64)
-    kernels.closed_form(_ints(a.aisle), _floats(a.y), _ints(b.aisle), _floats(b.y),
-                        _floats(layout.aisle_x), _floats(layout.cross_y), out)
+    columns_a = _columns(layout, a)
+    columns_b = columns_a if b is a else _columns(layout, b)
+    kernels.closed_form(*columns_a, *columns_b, np.ascontiguousarray(layout.aisle_x),
+                        np.ascontiguousarray(layout.cross_y), out)
     return out
 
 
-def _ints(values: IntArray) -> IntArray:
-    return np.ascontiguousarray(values, dtype=np.int64)
-
-
-def _floats(values: FloatArray) -> FloatArray:
-    return np.ascontiguousarray(values, dtype=np.float64)
+def _columns(layout: Layout, p: Points) -> tuple[IntArray, FloatArray, IntArray]:
+    """Aisle, y and block of each position, as the kernel takes them."""
+    return (np.ascontiguousarray(p.aisle, dtype=np.int64),
+            np.ascontiguousarray(p.y, dtype=np.float64), layout.block_of(p.y))
 
 
 def concat(*parts: Points) -> Points:

@@ -284,29 +284,13 @@ def iterate(d, near, t, best, kicks, patience, longest, slack, stats, walked):
     return best_len
 
 
-@njit("int64[::1](float64[::1], float64[::1])", cache=True)
-def _blocks(y, cross_y):
-    """Block of each position: the last cross-aisle at or below it, the back one counting as
-    the last block (``Layout.block_of``)."""
-    out = np.empty(y.shape[0], dtype=np.int64)
-    last = cross_y.shape[0] - 2
-    for i in range(y.shape[0]):
-        b = 0
-        while b < last and cross_y[b + 1] <= y[i]:
-            b += 1
-        out[i] = b
-    return out
-
-
-@njit("void(int64[::1], float64[::1], int64[::1], float64[::1], float64[::1], float64[::1], "
-      "float64[:, ::1])", cache=True)
-def closed_form(aisle_a, ya, aisle_b, yb, aisle_x, cross_y, out):
-    """Walking distances from each position a (aisle index, y) to each position b of a
+@njit("void(int64[::1], float64[::1], int64[::1], int64[::1], float64[::1], int64[::1], "
+      "float64[::1], float64[::1], float64[:, ::1])", cache=True)
+def closed_form(aisle_a, ya, block_a, aisle_b, yb, block_b, aisle_x, cross_y, out):
+    """Walking distances from each position a (aisle index, y, block) to each position b of a
     rectangular multi-block layout, into ``out``: within one aisle the straight |dy|;
     otherwise |dx| along a cross-aisle plus, in different blocks, |dy|, and in the same block
     the shorter detour through the cross-aisle below or above it."""
-    block_a = _blocks(ya, cross_y)
-    block_b = _blocks(yb, cross_y)
     for i in range(ya.shape[0]):
         xa = aisle_x[aisle_a[i]]
         for j in range(yb.shape[0]):

@@ -73,12 +73,11 @@ def solve(dist: FloatArray, start: IntArray, budget_s: float, *, kicks: int,
     if n <= 3:
         return tour
     near = neighbour_lists(d)
-    kernels.descend(d, near, tour)
+    walked = np.array([kernels.descend(d, near, tour)])  # the tour's length after it
     best = tour.copy()
     if n >= 8:
         kernels.seed(seed)
         stats = np.zeros(2, dtype=np.int64)
-        walked = np.array([kernels.tour_length(d, tour)])
         step = FIRST_CHUNK
         now = time.perf_counter()
         while stats[1] < kicks and stats[0] < patience and now < deadline:

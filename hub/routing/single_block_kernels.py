@@ -113,10 +113,19 @@ def _add(eu, ev, count, u, v, copies):
     return count
 
 
-@njit("int64(int64[::1], int64[::1], int64[::1], int64, int64)", cache=True)
-def _chain(eu, ev, nodes, count, copies):
-    for r in range(nodes.shape[0] - 1):
-        count = _add(eu, ev, count, nodes[r], nodes[r + 1], copies)
+@njit("int64(int64[::1], int64[::1], int64, int64, int64, int64, int64, boolean, int64)",
+      cache=True)
+def _path(eu, ev, count, first, base, picks, last, backwards, copies):
+    """Edges along ``first`` (-1: none), the pick nodes base..base+picks-1 (or backwards), then
+    ``last`` (-1: none), each ``copies`` times; returns the new edge count."""
+    prev = first
+    for r in range(picks):
+        node = base + (picks - 1 - r if backwards else r)
+        if prev >= 0:
+            count = _add(eu, ev, count, prev, node, copies)
+        prev = node
+    if last >= 0 and prev >= 0:
+        count = _add(eu, ev, count, prev, last, copies)
     return count
 
 
@@ -137,38 +146,17 @@ def walk(kinds, crossings, counts, offsets, gap_after, depot, order):
     for j in range(m):
         c, o = counts[j], offsets[j]
         a, b = j, m + j
-        kind = kinds[j]
+        kind, base = kinds[j], 2 * m + o
         if kind in (TRAVERSE, DOUBLE):
-            nodes = np.empty(c + 2, dtype=np.int64)
-            nodes[0] = b
-            for r in range(c):
-                nodes[1 + r] = 2 * m + o + r
-            nodes[c + 1] = a
-            e = _chain(eu, ev, nodes, e, 1 if kind == TRAVERSE else 2)
+            e = _path(eu, ev, e, b, base, c, a, False, 1 if kind == TRAVERSE else 2)
         elif kind == TOP:
-            nodes = np.empty(c + 1, dtype=np.int64)
-            nodes[0] = a
-            for r in range(c):
-                nodes[1 + r] = 2 * m + o + c - 1 - r
-            e = _chain(eu, ev, nodes, e, 2)
+            e = _path(eu, ev, e, a, base, c, -1, True, 2)
         elif kind == BOTTOM:
-            nodes = np.empty(c + 1, dtype=np.int64)
-            nodes[0] = b
-            for r in range(c):
-                nodes[1 + r] = 2 * m + o + r
-            e = _chain(eu, ev, nodes, e, 2)
+            e = _path(eu, ev, e, b, base, c, -1, False, 2)
         elif kind == GAP:
             g = gap_after[j]
-            low = np.empty(g + 2, dtype=np.int64)
-            low[0] = b
-            for r in range(g + 1):
-                low[1 + r] = 2 * m + o + r
-            e = _chain(eu, ev, low, e, 2)
-            high = np.empty(c - g, dtype=np.int64)
-            for r in range(g + 1, c):
-                high[r - g - 1] = 2 * m + o + r
-            high[c - g - 1] = a
-            e = _chain(eu, ev, high, e, 2)
+            e = _path(eu, ev, e, b, base, g + 1, -1, False, 2)
+            e = _path(eu, ev, e, -1, base + g + 1, c - g - 1, a, False, 2)
         if j < m - 1:
             e = _add(eu, ev, e, a, a + 1, crossings[j] // 3)
             e = _add(eu, ev, e, b, b + 1, crossings[j] % 3)
