@@ -111,26 +111,26 @@ def shortest_tour(layout: Layout, stops: Points) -> tuple[list[int], float]:
     lo = min(int(stops.aisle.min()), layout.depot_aisle)
     hi = max(int(stops.aisle.max()), layout.depot_aisle)
     m = hi - lo + 1
-    by_position = np.lexsort((stops.y, stops.aisle))  # stable: ties keep index order
-    aisle, y = stops.aisle[by_position] - lo, stops.y[by_position]
-    first = np.ones(len(stops), dtype=np.bool_)
-    first[1:] = (aisle[1:] != aisle[:-1]) | (y[1:] != y[:-1])
-    position_starts = np.flatnonzero(first)
-    counts = np.bincount(aisle[first], minlength=m).astype(np.int64)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    n = len(stops)
+    by_position = np.empty(n, dtype=np.int64)
+    starts = np.empty(n, dtype=np.int64)
+    counts = np.empty(m, dtype=np.int64)
+    offsets = np.empty(m, dtype=np.int64)
+    ys = np.empty(n, dtype=np.float64)
+    count = compiled.group_positions(np.ascontiguousarray(stops.aisle - lo, dtype=np.int64),
+                                     np.ascontiguousarray(stops.y, dtype=np.float64),
+                                     by_position, starts, counts, offsets, ys)
     cost = np.empty((m, 6), dtype=np.float64)
     gap_after = np.empty(m, dtype=np.int64)
-    compiled.aisle_costs(np.ascontiguousarray(y[first], dtype=np.float64), counts, offsets,
-                         bottom, top, cost, gap_after)
+    compiled.aisle_costs(ys[:count], counts, offsets, bottom, top, cost, gap_after)
     width = np.ascontiguousarray(np.diff(layout.aisle_x[lo:hi + 1]), dtype=np.float64)
     kinds = np.empty(m, dtype=np.int64)
     crossings = np.empty(max(m - 1, 0), dtype=np.int64)
     depot = layout.depot_aisle - lo
     length = compiled.programme(cost, width, depot, START, V_NEXT, H_NEXT, FINAL_OK, kinds,
                                 crossings)
-    positions = np.empty(len(position_starts), dtype=np.int64)
+    positions = np.empty(count, dtype=np.int64)
     found = compiled.walk(kinds, crossings, counts, offsets, gap_after, depot, positions)
-    ends = np.append(position_starts[1:], len(stops))
-    order = [int(i) for p in positions[:found].tolist()
-             for i in by_position[position_starts[p]:ends[p]]]
-    return order, float(length)
+    order = np.empty(n, dtype=np.int64)
+    visited = compiled.visit_order(by_position, starts, count, positions, found, order)
+    return order[:visited].tolist(), float(length)

@@ -206,3 +206,48 @@ def walk(kinds, crossings, counts, offsets, gap_after, depot, order):
             order[found] = v - 2 * m
             found += 1
     return found
+
+
+@njit("int64(int64[::1], float64[::1], int64[::1], int64[::1], int64[::1], int64[::1], "
+      "float64[::1])", cache=True)
+def group_positions(aisle, y, by_position, starts, counts, offsets, ys):
+    """Sort the stops by aisle (0..m-1), then from the front, stops at one walking position in
+    index order (a stable sort), into ``by_position``; the distinct walking positions: where
+    each starts in it (``starts``), how many each aisle has (``counts``) and where its first
+    is (``offsets``), their y (``ys``). Returns the number of positions."""
+    n = aisle.shape[0]
+    low, high = y.min(), y.max()
+    span = high - low + 1.0  # aisle * span + y orders by aisle, then y
+    key = np.empty(n)
+    for i in range(n):
+        key[i] = aisle[i] * span + (y[i] - low)
+    by_position[:] = np.argsort(key, kind="mergesort")
+    counts[:] = 0
+    found = 0
+    for k in range(n):
+        i = by_position[k]
+        if k == 0 or key[i] != key[by_position[k - 1]]:
+            starts[found] = k
+            ys[found] = y[i]
+            counts[aisle[i]] += 1
+            found += 1
+    total = 0
+    for j in range(counts.shape[0]):
+        offsets[j] = total
+        total += counts[j]
+    return found
+
+
+@njit("int64(int64[::1], int64[::1], int64, int64[::1], int64, int64[::1])", cache=True)
+def visit_order(by_position, starts, count, positions, found, order):
+    """The stops of the first ``found`` positions walked (``positions``), each position's stops
+    in ``by_position`` order, into ``order``; returns how many."""
+    n = by_position.shape[0]
+    out = 0
+    for k in range(found):
+        p = positions[k]
+        end = starts[p + 1] if p + 1 < count else n
+        for r in range(starts[p], end):
+            order[out] = by_position[r]
+            out += 1
+    return out

@@ -140,6 +140,7 @@ def test_single_block_programme_on_wider_layouts_equals_held_karp_one_position_t
         assert length == pytest.approx(optimum)
         walked = [int(doubled[i]) for i in order]
         assert walked[0::2] == walked[1::2]
+        assert all(a < b for a, b in zip(order[0::2], order[1::2], strict=True))  # index order
         assert exact.tour_length(stop_matrix(layout, distinct),
                                  [p + 1 for p in walked[0::2]]) == pytest.approx(optimum)
 
