@@ -90,6 +90,9 @@ class Link:
         self._seq_lock = threading.Lock()
         self._started = time.monotonic()
         self.connected = threading.Event()
+        # held while the connect handler sends its snapshot of the peripherals and marks the
+        # link connected, so a change reported meanwhile waits and follows the snapshot
+        self._peripheral_lock = threading.Lock()
         self.subscribed = threading.Event()  # commands can reach us (SUBACK received)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -191,9 +194,12 @@ class Link:
             self._wake.set()
 
     def publish_peripheral(self, report: PeripheralReport) -> None:
-        """Retained state of one peripheral; also re-sent on every connect."""
-        if self.connected.is_set():
-            self._publish_peripheral(report)
+        """Retained state of one peripheral; also re-sent on every connect. A change reported
+        while the connect handler sends its snapshot is sent after it, not dropped: the
+        snapshot may have read the state before the change."""
+        with self._peripheral_lock:
+            if self.connected.is_set():
+                self._publish_peripheral(report)
 
     def flush(self) -> int:
         """Send every due event now, oldest first; returns how many were handed to paho."""
@@ -267,10 +273,11 @@ class Link:
         client.subscribe([(t, 1) for t in topics.device_subscriptions(s.site, s.device_id)])
         client.publish(topics.status(s.site, s.device_id), codec.encode(self._status("online")),
                        qos=1, retain=True)
-        for report in self._peripherals():
-            self._publish_peripheral(report)
-        self.outbox.reset_sent()
-        self.connected.set()
+        with self._peripheral_lock:
+            for report in self._peripherals():
+                self._publish_peripheral(report)
+            self.outbox.reset_sent()
+            self.connected.set()
         self._wake.set()
         log.info("mqtt_connected", bdseq=self._bdseq, outbox_depth=self.outbox.depth())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +92,51 @@ def test_birth_is_retained_with_counter_role_and_peripherals(
         assert health["outbox_depth"] == 0
     finally:
         late.close()
+
+
+def test_a_peripheral_change_while_connecting_reaches_the_hub(
+        mosquitto_url: str, unique_site: str, outbox: Outbox, hub: TestHub) -> None:
+    """A scale that comes online while the link is connecting: the agent's worker publishes the
+    change while the connect handler is sending its snapshot of every peripheral. The hub must
+    end up with the new state, not the snapshot's (it is retained: a dashboard would show the
+    scale offline until its next change)."""
+    truth = ["offline"]
+    links: list[Link] = []
+
+    def reports() -> list[PeripheralReport]:
+        now = truth[-1]
+        link = links[0] if links else None
+        if (link is not None and not link.connected.is_set()
+                and threading.current_thread() is not threading.main_thread()):
+            # the state changes right after the connect handler read it; the worker reports it
+            changed = "ok" if now == "offline" else "offline"
+            truth.append(changed)
+            worker = threading.Thread(target=link.publish_peripheral,
+                                      args=(PeripheralReport("scale", "scale", changed),))
+            worker.start()
+            worker.join(0.3)
+        return [PeripheralReport("scale", "scale", now)]
+
+    link = Link(LinkSettings(device_id=DEVICE, site=unique_site, mqtt_url=mosquitto_url,
+                             role="pack_bench", version="test"), outbox, peripherals=reports)
+    links.append(link)
+    link.start()
+    try:
+        assert link.wait_connected(10)
+        assert len(truth) > 1, "no state change happened while connecting"
+
+        def last_scale_state() -> str | None:
+            with hub._cond:
+                states = [m.payload["state"] for m in hub.messages
+                          if m.topic.endswith(f"{DEVICE}/peripheral/scale/status")]
+            return states[-1] if states else None
+
+        deadline = time.monotonic() + 5
+        while last_scale_state() != truth[-1] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert last_scale_state() == truth[-1]
+    finally:
+        link.stop()
 
 
 def test_last_will_marks_offline_on_abrupt_disconnect(make_link: Any, hub: TestHub) -> None:
