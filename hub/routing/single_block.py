@@ -112,7 +112,7 @@ def shortest_tour(layout: Layout, stops: Points) -> tuple[list[int], float]:
     hi = max(int(stops.aisle.max()), layout.depot_aisle)
     m = hi - lo + 1
     n = len(stops)
-    by_position = np.empty(n, dtype=np.int64)
+    by_position = np.lexsort((stops.y, stops.aisle))  # stable: ties keep index order
     starts = np.empty(n, dtype=np.int64)
     counts = np.empty(m, dtype=np.int64)
     offsets = np.empty(m, dtype=np.int64)

@@ -211,22 +211,15 @@ def walk(kinds, crossings, counts, offsets, gap_after, depot, order):
 @njit("int64(int64[::1], float64[::1], int64[::1], int64[::1], int64[::1], int64[::1], "
       "float64[::1])", cache=True)
 def group_positions(aisle, y, by_position, starts, counts, offsets, ys):
-    """Sort the stops by aisle (0..m-1), then from the front, stops at one walking position in
-    index order (a stable sort), into ``by_position``; the distinct walking positions: where
-    each starts in it (``starts``), how many each aisle has (``counts``) and where its first
-    is (``offsets``), their y (``ys``). Returns the number of positions."""
-    n = aisle.shape[0]
-    low, high = y.min(), y.max()
-    span = high - low + 1.0  # aisle * span + y orders by aisle, then y
-    key = np.empty(n)
-    for i in range(n):
-        key[i] = aisle[i] * span + (y[i] - low)
-    by_position[:] = np.argsort(key, kind="mergesort")
+    """The distinct walking positions of the stops taken in ``by_position`` order (sorted by
+    aisle 0..m-1, then from the front): where each starts in it (``starts``), how many each
+    aisle has (``counts``) and where its first is (``offsets``), their y (``ys``). Returns the
+    number of positions."""
     counts[:] = 0
     found = 0
-    for k in range(n):
+    for k in range(by_position.shape[0]):
         i = by_position[k]
-        if k == 0 or key[i] != key[by_position[k - 1]]:
+        if k == 0 or aisle[i] != aisle[by_position[k - 1]] or y[i] != y[by_position[k - 1]]:
             starts[found] = k
             ys[found] = y[i]
             counts[aisle[i]] += 1
