@@ -68,10 +68,14 @@ class TestHub:
                     raise AssertionError(f"timed out waiting; received {kinds}")
                 self._cond.wait(left)
 
-    def events(self, event_type: str | None = None) -> list[Received]:
+    def received(self, predicate: Callable[[Received], bool]) -> list[Received]:
+        """The messages so far that match, oldest first."""
         with self._cond:
-            return [m for m in self.messages if "/evt/" in m.topic
-                    and (event_type is None or m.payload["type"] == event_type)]
+            return [m for m in self.messages if predicate(m)]
+
+    def events(self, event_type: str | None = None) -> list[Received]:
+        return self.received(lambda m: "/evt/" in m.topic
+                             and (event_type is None or m.payload["type"] == event_type))
 
     def envelope(self) -> dict[str, Any]:
         self._seq += 1

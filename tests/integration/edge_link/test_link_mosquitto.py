@@ -126,10 +126,8 @@ def test_a_peripheral_change_while_connecting_reaches_the_hub(
         assert len(truth) > 1, "no state change happened while connecting"
 
         def last_scale_state() -> str | None:
-            with hub._cond:
-                states = [m.payload["state"] for m in hub.messages
-                          if m.topic.endswith(f"{DEVICE}/peripheral/scale/status")]
-            return states[-1] if states else None
+            states = hub.received(lambda m: m.topic.endswith(f"{DEVICE}/peripheral/scale/status"))
+            return states[-1].payload["state"] if states else None
 
         deadline = time.monotonic() + 5
         while last_scale_state() != truth[-1] and time.monotonic() < deadline:
